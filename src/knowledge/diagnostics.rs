@@ -1,0 +1,136 @@
+//! What `faqbot check` reports about a knowledge file: a problem, where it is, and how bad.
+//!
+//! Staff are not programmers, so every problem says what to fix in plain words, and points at the
+//! file and line like a compiler does. Errors keep a file out of the index; warnings (a
+//! placeholder still to fill in, a file type that is ignored) do not.
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Something staff may want to look at; the file still loads.
+    Warning,
+    /// The file cannot be used until it is fixed.
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// Everything that can be wrong with a knowledge file, worded for the person who fixes it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Problem {
+    /// The file has no bytes at all, or only white space.
+    #[error("the file is empty: write the answer in it, or delete it")]
+    Empty,
+    /// The file is over the size limit.
+    #[error(
+        "the file is {size} bytes, more than the limit of {limit} bytes: split it into smaller files, one topic each"
+    )]
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+        /// The largest size accepted.
+        limit: u64,
+    },
+    /// The file holds NUL bytes: a picture, a PDF, a Word document...
+    #[error(
+        "this is not a text file (it looks like a binary file, such as a PDF, an image or a Word document): save it as plain text (.txt) or Markdown (.md)"
+    )]
+    Binary,
+    /// The bytes are not UTF-8.
+    #[error(
+        "the text is not valid UTF-8 (the encoding problem starts in this line): save the file with UTF-8 encoding"
+    )]
+    NotUtf8,
+    /// A `---` line opens front matter and nothing closes it.
+    #[error("the front matter that starts here is not closed: add a line with only `---` after it")]
+    UnclosedFrontMatter,
+    /// The front matter is not valid YAML, or has a wrong key or value.
+    #[error("front matter: {0}")]
+    FrontMatter(String),
+    /// `questions:` in the front matter names a heading the file does not have.
+    #[error(
+        "front matter: `questions` names the heading \"{0}\", but the file has no heading with that text"
+    )]
+    UnknownHeading(String),
+    /// After front matter, headings and bylines there is nothing to quote.
+    #[error("the file has no text to answer from (only a title, headings or front matter)")]
+    NoText,
+    /// The synonyms file is not valid TOML or not of the expected shape.
+    #[error("synonyms: {0}")]
+    Synonyms(String),
+    /// The file could not be read at all.
+    #[error("cannot read the file: {0}")]
+    Unreadable(String),
+    /// A `{{FILL IN: ...}}` marker that staff still have to replace.
+    #[error("placeholder to fill in: {0}")]
+    Placeholder(String),
+    /// A file in the knowledge folder that is neither Markdown nor plain text.
+    #[error("ignored: only Markdown (.md) and plain-text (.txt) files are read as knowledge")]
+    Ignored,
+    /// A synonym that is only stop words, so it can never match a question.
+    #[error("synonyms: \"{0}\" has no searchable words (only words like \"the\" or \"how\"), so it is ignored")]
+    SynonymWithoutWords(String),
+    /// A term that stands in two synonym lines, which would silently merge them.
+    #[error("synonyms: \"{0}\" is already in another line; each word or phrase may stand in one line only")]
+    DuplicateSynonym(String),
+}
+
+impl Problem {
+    /// Whether this problem stops the file from loading.
+    pub fn severity(&self) -> Severity {
+        match self {
+            Problem::Placeholder(_)
+            | Problem::Ignored
+            | Problem::SynonymWithoutWords(_)
+            | Problem::DuplicateSynonym(_) => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+}
+
+/// A [`Problem`] at a place in a knowledge file.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{path}:{line}: {severity}: {problem}", severity = self.severity())]
+pub struct Diagnostic {
+    /// The file, relative to the knowledge folder, with `/` separators.
+    pub path: String,
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+impl Diagnostic {
+    /// A problem at `line` of `path`.
+    pub fn new(path: impl Into<String>, line: usize, problem: Problem) -> Self {
+        Diagnostic {
+            path: path.into(),
+            line,
+            problem,
+        }
+    }
+
+    /// How serious the problem is.
+    pub fn severity(&self) -> Severity {
+        self.problem.severity()
+    }
+
+    /// Whether the problem keeps the file out of the index.
+    pub fn is_error(&self) -> bool {
+        self.severity() == Severity::Error
+    }
+}
+
+/// A problem found at a line of a file, before the file's path is attached.
+pub(crate) type Located = (usize, Problem);

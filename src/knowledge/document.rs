@@ -1,0 +1,307 @@
+//! A knowledge file after reading: its metadata and its passages, or what is wrong with it.
+
+use serde::Serialize;
+
+use super::diagnostics::{Diagnostic, Located, Problem};
+use super::front_matter::{self, FrontMatter};
+use super::outline::Outline;
+use super::passages::{self, MAX_PASSAGE_CHARS};
+use super::{markdown, plain};
+
+/// Placeholders are written `{{FILL IN: what to write}}` so that `check` can list them.
+pub const PLACEHOLDER_OPEN: &str = "{{FILL IN";
+const PLACEHOLDER_CLOSE: &str = "}}";
+
+/// The formats staff can write knowledge in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `.md`: headings, lists, emphasis; optional front matter.
+    Markdown,
+    /// `.txt`: pasted text whose structure is read from its shape; optional front matter.
+    PlainText,
+}
+
+impl Format {
+    /// The format a file name's extension stands for, if it is one faqbot reads.
+    pub fn of(path: &std::path::Path) -> Option<Format> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "md" | "markdown" => Some(Format::Markdown),
+            "txt" => Some(Format::PlainText),
+            _ => None,
+        }
+    }
+}
+
+/// A knowledge file that loaded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Document {
+    /// Path relative to the knowledge folder, with `/` separators.
+    pub source: String,
+    /// What the document is about.
+    pub title: String,
+    /// Other wordings of the whole document's topic.
+    pub aliases: Vec<String>,
+    /// Staff's labels.
+    pub tags: Vec<String>,
+    /// When staff last checked the document.
+    pub last_reviewed: Option<jiff::civil::Date>,
+    /// Who wrote it, from front matter or a byline.
+    pub author: Option<String>,
+    /// Public sources its health facts rest on.
+    pub sources: Vec<String>,
+    /// The quotable pieces, in file order.
+    pub passages: Vec<Passage>,
+}
+
+/// One quotable piece of a document: what the search ranks and an answer quotes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Passage {
+    /// The document's title.
+    pub title: String,
+    /// The section heading or FAQ question above the passage, if any.
+    pub heading: Option<String>,
+    /// Other wordings: the document's aliases and those given for this section.
+    pub alternative_questions: Vec<String>,
+    /// The passage as written (Markdown in `.md` files), for display.
+    pub text: String,
+    /// The passage's words without markup, for the index.
+    pub plain: String,
+    /// The file it comes from, relative to the knowledge folder.
+    pub source: String,
+    /// The 1-based line it starts on.
+    pub line: usize,
+}
+
+impl Passage {
+    /// Whether the passage answers an FAQ question (its heading ends in `?`).
+    pub fn is_question(&self) -> bool {
+        self.heading.as_deref().is_some_and(|h| h.trim_end().ends_with('?'))
+    }
+}
+
+/// A file read from bytes: the document if it loaded, and every problem found.
+#[derive(Debug)]
+pub struct ParsedFile {
+    /// `None` when an error keeps the file out.
+    pub document: Option<Document>,
+    /// Errors and warnings, in line order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads one knowledge file's bytes. `source` is its path relative to the knowledge folder.
+pub fn parse(source: &str, format: Format, bytes: &[u8]) -> ParsedFile {
+    let located = |(line, problem): Located| Diagnostic::new(source, line, problem);
+    match parse_located(source, format, bytes) {
+        Ok((document, warnings)) => ParsedFile {
+            document: Some(document),
+            diagnostics: warnings.into_iter().map(located).collect(),
+        },
+        Err(error) => ParsedFile {
+            document: None,
+            diagnostics: vec![located(error)],
+        },
+    }
+}
+
+fn parse_located(
+    source: &str,
+    format: Format,
+    bytes: &[u8],
+) -> Result<(Document, Vec<Located>), Located> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err((1, Problem::Empty));
+    }
+    if bytes.contains(&0) {
+        return Err((1, Problem::Binary));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|err| {
+        let line = 1 + bytes[..err.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        (line, Problem::NotUtf8)
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let split = front_matter::split(text)?;
+    let outline = match format {
+        Format::Markdown => markdown::read(split.body, split.body_line),
+        Format::PlainText => plain::read(split.body, split.body_line),
+    };
+    if !outline.has_text() {
+        return Err((split.body_line, Problem::NoText));
+    }
+    check_questions(&split.front, &outline, split.yaml)?;
+    let document = assemble(source, split.front, outline);
+    Ok((document, placeholders(text)))
+}
+
+/// Every `questions:` key must name a heading, or the alternative wordings would be lost.
+fn check_questions(
+    front: &FrontMatter,
+    outline: &Outline,
+    yaml: Option<(&str, usize)>,
+) -> Result<(), Located> {
+    for heading in front.questions.keys() {
+        let known = outline
+            .sections
+            .iter()
+            .any(|section| section.heading.as_deref().is_some_and(|h| same_heading(h, heading)));
+        if !known {
+            let line = front_matter::line_of(yaml, heading);
+            return Err((line, Problem::UnknownHeading(heading.clone())));
+        }
+    }
+    Ok(())
+}
+
+fn same_heading(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+fn assemble(source: &str, front: FrontMatter, outline: Outline) -> Document {
+    let title = front
+        .title
+        .clone()
+        .or(outline.title)
+        .unwrap_or_else(|| title_from_file_name(source));
+    let mut passages = Vec::new();
+    for section in &outline.sections {
+        let mut alternatives = front.aliases.clone();
+        if let Some(heading) = &section.heading {
+            for (named, wordings) in &front.questions {
+                if same_heading(heading, named) {
+                    alternatives.extend(wordings.clone().into_vec());
+                }
+            }
+        }
+        for piece in passages::split(section, MAX_PASSAGE_CHARS) {
+            passages.push(Passage {
+                title: title.clone(),
+                heading: section.heading.clone(),
+                alternative_questions: alternatives.clone(),
+                text: piece.text,
+                plain: piece.plain,
+                source: source.to_string(),
+                line: piece.line,
+            });
+        }
+    }
+    Document {
+        source: source.to_string(),
+        title,
+        aliases: front.aliases,
+        tags: front.tags,
+        last_reviewed: front.last_reviewed,
+        author: front.author.or(outline.author),
+        sources: front.sources,
+        passages,
+    }
+}
+
+/// `massage-therapy-for-insomnia.txt` reads as "Massage therapy for insomnia".
+fn title_from_file_name(source: &str) -> String {
+    let stem = std::path::Path::new(source)
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or(source);
+    let words = stem.replace(['-', '_'], " ");
+    let words = words.trim();
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => source.to_string(),
+    }
+}
+
+/// Every `{{FILL IN: ...}}` marker, as a warning on its line.
+fn placeholders(text: &str) -> Vec<Located> {
+    let mut found = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(start) = rest.find(PLACEHOLDER_OPEN) {
+            let after = &rest[start + PLACEHOLDER_OPEN.len()..];
+            let (inside, next) = match after.find(PLACEHOLDER_CLOSE) {
+                Some(end) => (&after[..end], &after[end + PLACEHOLDER_CLOSE.len()..]),
+                None => (after, ""),
+            };
+            let what = inside.trim_start_matches(':').trim();
+            found.push((index + 1, Problem::Placeholder(what.to_string())));
+            rest = next;
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(file: &ParsedFile) -> Vec<(usize, Problem)> {
+        file.diagnostics
+            .iter()
+            .map(|d| (d.line, d.problem.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn markdown_with_front_matter_and_questions() {
+        let text = "---\ntitle: Prices\naliases: [how much]\nquestions:\n  \"Do you take cards?\": [can i pay by card]\n---\n\n## What does it cost?\n\n{{FILL IN: price of 60 minutes}} for an hour.\n\n## Do you take cards?\n\nYes.\n";
+        let file = parse("prices.md", Format::Markdown, text.as_bytes());
+        let document = file.document.clone().expect("loads");
+        assert_eq!(document.title, "Prices");
+        assert_eq!(document.passages.len(), 2);
+        let first = &document.passages[0];
+        assert_eq!(first.heading.as_deref(), Some("What does it cost?"));
+        assert!(first.is_question());
+        assert_eq!(first.line, 8);
+        assert_eq!(first.alternative_questions, vec!["how much"]);
+        assert_eq!(
+            document.passages[1].alternative_questions,
+            vec!["how much", "can i pay by card"]
+        );
+        assert_eq!(
+            errors(&file),
+            vec![(10, Problem::Placeholder("price of 60 minutes".into()))]
+        );
+    }
+
+    #[test]
+    fn plain_text_title_comes_from_the_question_or_the_file_name() {
+        let asked = parse("a.txt", Format::PlainText, b"Is it safe?\n\nYes it is.");
+        assert_eq!(asked.document.unwrap().title, "Is it safe?");
+        let named = parse(
+            "sub/massage-for-insomnia.txt",
+            Format::PlainText,
+            b"Some text about sleep.",
+        );
+        assert_eq!(named.document.unwrap().title, "Massage for insomnia");
+    }
+
+    #[test]
+    fn bad_inputs_are_located_errors() {
+        let cases: Vec<(&[u8], usize, Problem)> = vec![
+            (b"", 1, Problem::Empty),
+            (b"  \n\n ", 1, Problem::Empty),
+            (b"PDF\0\x01\x02", 1, Problem::Binary),
+            (b"line one\nline \xff two\n", 2, Problem::NotUtf8),
+            (b"---\ntitle: x\n", 1, Problem::UnclosedFrontMatter),
+            (b"---\ntitle: x\n---\n# Only a heading\n", 4, Problem::NoText),
+        ];
+        for (bytes, line, problem) in cases {
+            let file = parse("bad.md", Format::Markdown, bytes);
+            assert!(file.document.is_none(), "{bytes:?} loaded");
+            assert_eq!(errors(&file), vec![(line, problem)], "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn questions_must_name_a_heading() {
+        let text = "---\nquestions:\n  \"Nope?\": [x]\n---\n## Yes?\n\nText.\n";
+        let file = parse("q.md", Format::Markdown, text.as_bytes());
+        assert_eq!(errors(&file), vec![(3, Problem::UnknownHeading("Nope?".into()))]);
+    }
+
+    #[test]
+    fn byte_order_mark_is_ignored() {
+        let file = parse("bom.txt", Format::PlainText, "\u{feff}Hello there, friend.".as_bytes());
+        assert_eq!(file.document.unwrap().passages[0].text, "Hello there, friend.");
+    }
+}
