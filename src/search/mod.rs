@@ -1,2 +1,208 @@
-//! Search.
+//! The answer engine: a tantivy index over passages, the query pipeline and the abstain rule.
+//!
+//! [`Engine`] is built once from a knowledge base (or any passages, for benchmarks) and then
+//! answers questions from any number of threads. It knows nothing about Discord: the CLI's
+//! `ask` and the bot call the same [`Engine::answer`].
+
+mod abstain;
 mod analysis;
+mod index;
+mod query;
+mod synonyms;
+
+use std::collections::HashSet;
+
+use tantivy::collector::TopDocs;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, IndexReader, Searcher};
+use thiserror::Error;
+use tracing::{debug, info_span};
+
+pub use abstain::MIN_COVERAGE;
+pub use query::MAX_QUESTION_CHARS;
+
+use crate::answer::{Answer, Hit};
+use crate::knowledge::{Diagnostic, KnowledgeBase, Passage, Synonyms};
+use index::Fields;
+use query::{Plan, Planner};
+use synonyms::SynonymTable;
+
+/// How many top passages are checked for coverage before giving up: the best-scored passage is
+/// not always the one that covers the question, but one beyond the first ten rarely is.
+const CANDIDATES: usize = 10;
+/// How many near misses a "did you mean" line may offer.
+const NEAR_MISSES: usize = 3;
+
+/// The index could not be built or searched.
+#[derive(Debug, Error)]
+pub enum SearchError {
+    /// tantivy failed (in memory, this means a bug or memory exhaustion).
+    #[error("the search index failed")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+/// A searchable knowledge base.
+pub struct Engine {
+    reader: IndexReader,
+    fields: Fields,
+    passages: Vec<Passage>,
+    synonyms: SynonymTable,
+    analyzer: TextAnalyzer,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("passages", &self.passages.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Indexes every passage of a loaded knowledge base with its synonyms.
+    pub fn from_knowledge(base: &KnowledgeBase) -> Result<Engine, SearchError> {
+        Engine::build(base.passages().cloned().collect(), &base.synonyms)
+    }
+
+    /// Indexes `passages`, applying `synonyms` to questions.
+    pub fn build(passages: Vec<Passage>, synonyms: &Synonyms) -> Result<Engine, SearchError> {
+        let _span = info_span!("build_index", passages = passages.len()).entered();
+        let (_index, reader, fields) = index::build(&passages)?;
+        let mut analyzer = analysis::analyzer();
+        let (synonyms, diagnostics) = SynonymTable::new(synonyms, &mut analyzer);
+        Ok(Engine {
+            reader,
+            fields,
+            passages,
+            synonyms,
+            analyzer,
+            diagnostics,
+        })
+    }
+
+    /// Every passage indexed, in index order.
+    pub fn passages(&self) -> &[Passage] {
+        &self.passages
+    }
+
+    /// Warnings found while building (synonyms that can never match).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Answers `question` with up to `limit` passages, or says it does not know.
+    pub fn answer(&self, question: &str, limit: usize) -> Result<Answer, SearchError> {
+        let _span = info_span!("answer", chars = question.chars().count()).entered();
+        let mut analyzer = self.analyzer.clone();
+        let searcher = self.reader.searcher();
+        let plan = self.plan(&searcher, &mut analyzer, question)?;
+        let mut results = Vec::new();
+        let mut misses = Vec::new();
+        for (passage, score) in self.search(&searcher, &plan, CANDIDATES.max(limit))? {
+            let cover = abstain::coverage(&plan, &self.terms_of(&mut analyzer, passage));
+            let enough = cover.is_enough();
+            let hit = self.hit(passage, score, cover.share, cover.matched_terms);
+            if enough {
+                results.push(hit);
+            } else if cover.share > 0.0 {
+                misses.push(hit);
+            }
+        }
+        results.truncate(limit);
+        let answered = !results.is_empty();
+        if answered {
+            misses.clear();
+        }
+        misses.truncate(NEAR_MISSES);
+        debug!(
+            answered,
+            concepts = plan.concepts.len(),
+            best = results.first().map(|hit| hit.coverage),
+            "answered"
+        );
+        Ok(Answer {
+            question: question.to_string(),
+            answered,
+            results,
+            near_misses: misses,
+        })
+    }
+
+    /// The `limit` best passages for `question` by score alone, as (passage index, score):
+    /// what retrieval benchmarks measure. No abstaining.
+    pub fn rank(&self, question: &str, limit: usize) -> Result<Vec<(usize, f32)>, SearchError> {
+        let mut analyzer = self.analyzer.clone();
+        let searcher = self.reader.searcher();
+        let plan = self.plan(&searcher, &mut analyzer, question)?;
+        self.search(&searcher, &plan, limit)
+    }
+
+    fn plan(
+        &self,
+        searcher: &Searcher,
+        analyzer: &mut TextAnalyzer,
+        question: &str,
+    ) -> Result<Plan, SearchError> {
+        let planner = Planner {
+            searcher,
+            fields: &self.fields,
+            synonyms: &self.synonyms,
+        };
+        Ok(planner.plan(analyzer, question)?)
+    }
+
+    fn search(
+        &self,
+        searcher: &Searcher,
+        plan: &Plan,
+        limit: usize,
+    ) -> Result<Vec<(usize, f32)>, SearchError> {
+        let Some(query) = query::build(plan, &self.fields) else {
+            return Ok(Vec::new());
+        };
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let top = searcher.search(&*query, &TopDocs::with_limit(limit).order_by_score())?;
+        top.into_iter()
+            .map(|(score, address)| Ok((self.passage_of(searcher, address)?, score)))
+            .collect()
+    }
+
+    fn passage_of(&self, searcher: &Searcher, address: DocAddress) -> Result<usize, SearchError> {
+        let segment = searcher.segment_reader(address.segment_ord);
+        let column = segment.fast_fields().u64("passage")?;
+        let position = column.first(address.doc_id).unwrap_or_default();
+        Ok(usize::try_from(position).unwrap_or_default())
+    }
+
+    /// The index terms of everything indexed for a passage.
+    fn terms_of(&self, analyzer: &mut TextAnalyzer, position: usize) -> HashSet<String> {
+        let Some(passage) = self.passages.get(position) else {
+            return HashSet::new();
+        };
+        let texts = [passage.title.as_str(), passage.plain.as_str()]
+            .into_iter()
+            .chain(passage.heading.as_deref())
+            .chain(passage.alternative_questions.iter().map(String::as_str));
+        texts
+            .flat_map(|text| analysis::analyze(analyzer, text))
+            .map(|term| term.text)
+            .collect()
+    }
+
+    fn hit(&self, position: usize, score: f32, coverage: f32, matched_terms: Vec<String>) -> Hit {
+        let passage = &self.passages[position.min(self.passages.len().saturating_sub(1))];
+        Hit {
+            title: passage.title.clone(),
+            heading: passage.heading.clone(),
+            source: passage.source.clone(),
+            line: passage.line,
+            text: passage.text.clone(),
+            score,
+            coverage,
+            matched_terms,
+        }
+    }
+}

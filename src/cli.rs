@@ -1,0 +1,315 @@
+//! The command line: `ask`, `check` and `eval`, each a thin shell around the library.
+//!
+//! Answers and reports go to standard output; logs and errors to standard error. Exit codes:
+//! 0 when all is well, 1 when a check or evaluation found problems, 2 when the command itself
+//! could not run (bad flags, unreadable folder).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::answer::{Answer, Hit};
+use crate::config::{CONFIG_ENV, Settings};
+use crate::eval::{beir, golden};
+use crate::knowledge::{KnowledgeBase, Problem, Severity};
+use crate::search::Engine;
+
+/// Answers a massage clinic's members from the clinic's own knowledge files.
+#[derive(Debug, Parser)]
+#[command(name = "faqbot", version, about)]
+pub struct Cli {
+    /// Config file (default: ./faqbot.toml if it exists).
+    #[arg(long, global = true, env = CONFIG_ENV, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Answer a question from the knowledge files, as the bot would.
+    Ask(AskArgs),
+    /// Check every knowledge file and list what to fix, as `path:line: message`.
+    Check(CheckArgs),
+    /// Run golden questions (JSON Lines) or a BEIR retrieval benchmark.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+struct AskArgs {
+    /// Knowledge folder (default: from the config file, else ./knowledge).
+    #[arg(long, value_name = "DIR")]
+    knowledge: Option<PathBuf>,
+    /// How many passages to show.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=25))]
+    top: u16,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    json: bool,
+    /// The question; several words need no quotes.
+    #[arg(required = true, num_args = 1.., value_name = "QUESTION")]
+    question: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Knowledge folder (default: from the config file, else ./knowledge).
+    #[arg(value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["file", "beir"])))]
+struct EvalArgs {
+    /// Golden questions: one `{"q": ..., "expect": [...]}` or `{"q": ..., "expect_none": true}`
+    /// per line.
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Knowledge folder for golden questions (default: from the config file, else ./knowledge).
+    #[arg(long, value_name = "DIR", conflicts_with = "beir")]
+    knowledge: Option<PathBuf>,
+    /// A BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/).
+    #[arg(long, value_name = "DIR", conflicts_with = "file")]
+    beir: Option<PathBuf>,
+    /// The qrels file (default: DIR/qrels/test.tsv, else DIR/qrels/train.tsv).
+    #[arg(long, value_name = "FILE", requires = "beir")]
+    qrels: Option<PathBuf>,
+    /// Print the BEIR figures as JSON.
+    #[arg(long, requires = "beir")]
+    json: bool,
+}
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init("warn");
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Ask(args) => ask(&settings, args),
+        Command::Check(args) => check(args.dir.unwrap_or(settings.knowledge_dir)),
+        Command::Eval(args) => match (args.file, args.beir) {
+            (Some(file), _) => {
+                eval_golden(&file, args.knowledge.unwrap_or(settings.knowledge_dir))
+            }
+            (None, Some(dir)) => eval_beir(&dir, args.qrels, args.json),
+            (None, None) => anyhow::bail!("give a golden-question FILE or --beir DIR"),
+        },
+    }
+}
+
+/// Loads the knowledge folder and indexes it, logging files that could not be loaded.
+fn engine_for(dir: &Path) -> Result<Engine> {
+    let base = KnowledgeBase::load(dir)?;
+    for diagnostic in base.diagnostics.iter().filter(|d| d.is_error()) {
+        tracing::warn!("{}: {diagnostic} (run `faqbot check` for all problems)", dir.display());
+    }
+    Engine::from_knowledge(&base).context("building the search index")
+}
+
+fn ask(settings: &Settings, args: AskArgs) -> Result<ExitCode> {
+    let dir = args.knowledge.unwrap_or_else(|| settings.knowledge_dir.clone());
+    let engine = engine_for(&dir)?;
+    let question = args.question.join(" ");
+    let answer = engine.answer(&question, usize::from(args.top))?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &JsonAnswer::from(&answer))?;
+        writeln!(out)?;
+    } else {
+        write_answer(&mut out, &answer)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `faqbot ask --json`: exactly these keys, so scripts can rely on them.
+#[derive(Serialize)]
+struct JsonAnswer<'a> {
+    question: &'a str,
+    answered: bool,
+    results: Vec<JsonHit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonHit<'a> {
+    title: &'a str,
+    heading: Option<&'a str>,
+    source: &'a str,
+    line: usize,
+    text: &'a str,
+    score: f32,
+}
+
+impl<'a> From<&'a Answer> for JsonAnswer<'a> {
+    fn from(answer: &'a Answer) -> Self {
+        JsonAnswer {
+            question: &answer.question,
+            answered: answer.answered,
+            results: answer
+                .results
+                .iter()
+                .map(|hit| JsonHit {
+                    title: &hit.title,
+                    heading: hit.heading.as_deref(),
+                    source: &hit.source,
+                    line: hit.line,
+                    text: &hit.text,
+                    score: hit.score,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn write_answer(out: &mut impl Write, answer: &Answer) -> Result<()> {
+    let Some((best, others)) = answer.results.split_first() else {
+        writeln!(out, "I don't know the answer to that yet.")?;
+        if !answer.near_misses.is_empty() {
+            writeln!(out, "\nClosest topics in the knowledge files:")?;
+            for hit in &answer.near_misses {
+                writeln!(out, "  - {} ({}:{})", label(hit), hit.source, hit.line)?;
+            }
+        }
+        return Ok(());
+    };
+    writeln!(out, "{}\n", label(best))?;
+    writeln!(out, "{}\n", best.text)?;
+    writeln!(out, "Source: {}, line {}", best.source, best.line)?;
+    if !others.is_empty() {
+        writeln!(out, "\nAlso relevant:")?;
+        for (rank, hit) in others.iter().enumerate() {
+            writeln!(out, "  {}. {} ({}:{})", rank + 2, label(hit), hit.source, hit.line)?;
+        }
+    }
+    Ok(())
+}
+
+/// "Title › Heading", or the title alone when the heading says the same.
+fn label(hit: &Hit) -> String {
+    match hit.heading.as_deref() {
+        Some(heading) if heading != hit.title => format!("{} › {heading}", hit.title),
+        _ => hit.title.clone(),
+    }
+}
+
+fn check(dir: PathBuf) -> Result<ExitCode> {
+    let base = KnowledgeBase::load(&dir)?;
+    let engine = Engine::from_knowledge(&base).context("building the search index")?;
+    let mut out = std::io::stdout().lock();
+    let diagnostics = base.diagnostics.iter().chain(engine.diagnostics());
+    let (mut errors, mut placeholders, mut warnings) = (0, 0, 0);
+    let mut bad_files = std::collections::BTreeSet::new();
+    for diagnostic in diagnostics {
+        match (&diagnostic.problem, diagnostic.severity()) {
+            (_, Severity::Error) => {
+                errors += 1;
+                bad_files.insert(diagnostic.path.clone());
+            }
+            (Problem::Placeholder(_), _) => placeholders += 1,
+            _ => warnings += 1,
+        }
+        writeln!(out, "{}", dir.join(&diagnostic.path).display().to_string()
+            + &diagnostic.to_string()[diagnostic.path.len()..])?;
+    }
+    writeln!(
+        out,
+        "\nChecked {} knowledge files in {}: {} loaded, {} with errors; {} passages; {} errors, {} warnings, {} placeholders to fill in.",
+        base.files_seen,
+        dir.display(),
+        base.documents.len(),
+        bad_files.len(),
+        engine.passages().len(),
+        errors,
+        warnings,
+        placeholders,
+    )?;
+    Ok(if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn eval_golden(file: &Path, dir: PathBuf) -> Result<ExitCode> {
+    let questions = golden::read(file)?;
+    let engine = engine_for(&dir)?;
+    let outcomes = golden::run(&engine, &questions)?;
+    let mut out = std::io::stdout().lock();
+    let mut failed = 0;
+    for outcome in outcomes.iter().filter(|outcome| !outcome.passed) {
+        failed += 1;
+        let expected = if outcome.golden.expect_none {
+            "no answer (off-topic)".to_string()
+        } else {
+            format!("a passage containing one of {:?}", outcome.golden.expect)
+        };
+        writeln!(out, "FAIL {:?}\n     expected {expected}", outcome.golden.q)?;
+        match outcome.answer.best() {
+            Some(hit) => writeln!(
+                out,
+                "     answered {} ({}:{}, coverage {:.2}): {}",
+                label(hit),
+                hit.source,
+                hit.line,
+                hit.coverage,
+                snippet(&hit.text)
+            )?,
+            None => writeln!(out, "     answered nothing (not confident)")?,
+        }
+    }
+    writeln!(out, "{} passed, {} failed", outcomes.len() - failed, failed)?;
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The first words of a passage, on one line.
+fn snippet(text: &str) -> String {
+    const SNIPPET_CHARS: usize = 120;
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(SNIPPET_CHARS) {
+        Some((end, _)) => format!("{}…", &flat[..end]),
+        None => flat,
+    }
+}
+
+fn eval_beir(dir: &Path, qrels: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+    let qrels = qrels.unwrap_or_else(|| beir::default_qrels(dir));
+    let report = beir::Dataset::load(dir, &qrels)?.run()?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "{}: {} documents, {} judged queries ({})",
+            dir.display(),
+            report.documents,
+            report.queries,
+            report.qrels
+        )?;
+        writeln!(out, "nDCG@10     {:.4}", report.ndcg_at_10)?;
+        writeln!(out, "MRR@10      {:.4}", report.mrr_at_10)?;
+        writeln!(out, "Recall@100  {:.4}", report.recall_at_100)?;
+        writeln!(out, "queries/s   {:.0} (one thread)", report.queries_per_second)?;
+        writeln!(out, "index build {:.2} s", report.index_seconds)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

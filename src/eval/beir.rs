@@ -1,0 +1,186 @@
+//! BEIR-format retrieval benchmarks (SciFact and the like), run through the bot's own pipeline.
+//!
+//! Each corpus document becomes one passage (title + text); each judged query is ranked by
+//! [`Engine::rank`], the same analysis, typo correction and query building the bot uses, and
+//! scored with nDCG@10, MRR@10 and Recall@100 as BEIR reports them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tracing::info_span;
+
+use super::metrics::{mrr_at, ndcg_at, recall_at};
+use super::{EvalError, json_lines, read};
+use crate::knowledge::{Passage, Synonyms};
+use crate::search::Engine;
+
+/// How deep each query is ranked: Recall@100 needs 100.
+const DEPTH: usize = 100;
+
+#[derive(Debug, Deserialize)]
+struct CorpusLine {
+    #[serde(rename = "_id")]
+    id: String,
+    #[serde(default)]
+    title: String,
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct QueryLine {
+    #[serde(rename = "_id")]
+    id: String,
+    text: String,
+}
+
+/// A loaded BEIR dataset.
+#[derive(Debug)]
+pub struct Dataset {
+    documents: Vec<CorpusLine>,
+    queries: HashMap<String, String>,
+    /// Judgements per query id, in id order for a stable run.
+    judgements: BTreeMap<String, HashMap<String, u32>>,
+    qrels: PathBuf,
+}
+
+/// What a run measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The qrels file used.
+    pub qrels: String,
+    /// Documents indexed.
+    pub documents: usize,
+    /// Judged queries run.
+    pub queries: usize,
+    /// Mean nDCG@10.
+    pub ndcg_at_10: f64,
+    /// Mean reciprocal rank within the top 10.
+    pub mrr_at_10: f64,
+    /// Mean share of relevant documents within the top 100.
+    pub recall_at_100: f64,
+    /// Queries ranked per second on one thread, question text to ranked ids.
+    pub queries_per_second: f64,
+    /// Seconds to build the index.
+    pub index_seconds: f64,
+}
+
+/// The qrels file used when none is named: the test split, or else the train split.
+pub fn default_qrels(dir: &Path) -> PathBuf {
+    let test = dir.join("qrels").join("test.tsv");
+    if test.is_file() {
+        test
+    } else {
+        dir.join("qrels").join("train.tsv")
+    }
+}
+
+impl Dataset {
+    /// Reads `corpus.jsonl`, `queries.jsonl` and a qrels TSV (`query-id corpus-id score`).
+    pub fn load(dir: &Path, qrels: &Path) -> Result<Dataset, EvalError> {
+        let documents = json_lines::<CorpusLine>(&dir.join("corpus.jsonl"))?
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect();
+        let queries = json_lines::<QueryLine>(&dir.join("queries.jsonl"))?
+            .into_iter()
+            .map(|(_, line)| (line.id, line.text))
+            .collect();
+        let mut judgements: BTreeMap<String, HashMap<String, u32>> = BTreeMap::new();
+        for (index, line) in read(qrels)?.lines().enumerate() {
+            let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
+            let [query, document, grade] = fields.as_slice() else {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                return Err(EvalError::Line {
+                    path: qrels.to_path_buf(),
+                    line: index + 1,
+                    message: "expected three tab-separated columns: query-id corpus-id score"
+                        .to_string(),
+                });
+            };
+            let Ok(grade) = grade.parse::<u32>() else {
+                if index == 0 {
+                    continue; // the header line
+                }
+                return Err(EvalError::Line {
+                    path: qrels.to_path_buf(),
+                    line: index + 1,
+                    message: format!("the score \"{grade}\" is not a whole number"),
+                });
+            };
+            judgements
+                .entry((*query).to_string())
+                .or_default()
+                .insert((*document).to_string(), grade);
+        }
+        Ok(Dataset {
+            documents,
+            queries,
+            judgements,
+            qrels: qrels.to_path_buf(),
+        })
+    }
+
+    /// Indexes the corpus and ranks every judged query that has a text.
+    pub fn run(self) -> Result<Report, EvalError> {
+        let _span = info_span!("beir", documents = self.documents.len()).entered();
+        let ids: Vec<String> = self.documents.iter().map(|doc| doc.id.clone()).collect();
+        let passages = self
+            .documents
+            .into_iter()
+            .map(|doc| Passage {
+                title: doc.title,
+                heading: None,
+                alternative_questions: Vec::new(),
+                plain: doc.text.clone(),
+                text: doc.text,
+                source: doc.id,
+                line: 0,
+            })
+            .collect();
+        let started = Instant::now();
+        let engine = Engine::build(passages, &Synonyms::default())?;
+        let index_seconds = started.elapsed().as_secs_f64();
+
+        let judged: Vec<(&String, &HashMap<String, u32>)> = self
+            .judgements
+            .iter()
+            .filter(|(query, _)| self.queries.contains_key(*query))
+            .collect();
+        let started = Instant::now();
+        let mut rankings = Vec::with_capacity(judged.len());
+        for (query, _) in &judged {
+            rankings.push(engine.rank(&self.queries[*query], DEPTH)?);
+        }
+        let seconds = started.elapsed().as_secs_f64();
+
+        let (mut ndcg, mut mrr, mut recall) = (0.0, 0.0, 0.0);
+        for ((_, relevant), ranking) in judged.iter().zip(&rankings) {
+            let ranked: Vec<&str> = ranking
+                .iter()
+                .map(|(position, _)| ids[*position].as_str())
+                .collect();
+            ndcg += ndcg_at(10, &ranked, relevant);
+            mrr += mrr_at(10, &ranked, relevant);
+            recall += recall_at(DEPTH, &ranked, relevant);
+        }
+        let count = judged.len().max(1) as f64;
+        Ok(Report {
+            qrels: self.qrels.display().to_string(),
+            documents: ids.len(),
+            queries: judged.len(),
+            ndcg_at_10: ndcg / count,
+            mrr_at_10: mrr / count,
+            recall_at_100: recall / count,
+            queries_per_second: if seconds > 0.0 {
+                judged.len() as f64 / seconds
+            } else {
+                0.0
+            },
+            index_seconds,
+        })
+    }
+}

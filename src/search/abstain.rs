@@ -1,0 +1,127 @@
+//! Knowing when not to answer.
+//!
+//! BM25 always ranks something first, even for "what is the capital of France?". A raw score
+//! cannot tell whether that first passage is an answer: scores grow with the question's length
+//! and its words' rarity, so no fixed cut-off fits every question. What does carry over is
+//! *coverage*: the share of the question's ideas, each weighted by how specific it is (its
+//! inverse document frequency), that the passage contains. A word the knowledge never uses
+//! ("France", "sourdough") weighs the most, so a question about something else leaves most of
+//! its weight uncovered, however well "massage" matched.
+//!
+//! The threshold was set on data, not on two examples: `faqbot eval` over the shared golden
+//! questions and the repo's on- and off-topic sets (`tests/fixtures/`) prints the coverage of
+//! each, and answered questions sit mostly at 0.6 to 1.0 while off-topic ones sit below 0.45.
+
+use std::collections::HashSet;
+
+use super::query::Plan;
+
+/// A passage must cover at least this share of the question's weighted ideas: more than half
+/// of what the question is about, judged by its most specific words.
+pub const MIN_COVERAGE: f32 = 0.5;
+
+/// A corrected misspelling is a guess ("steak" may become "speak"), so it counts half.
+const CORRECTION_CREDIT: f32 = 0.5;
+
+/// How much of a question a passage covers.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Coverage {
+    /// Between 0 and 1.
+    pub share: f32,
+    /// The index terms of the question found in the passage, for highlighting.
+    pub matched_terms: Vec<String>,
+}
+
+impl Coverage {
+    /// Whether the passage covers enough of the question to be given as an answer.
+    pub fn is_enough(&self) -> bool {
+        self.share >= MIN_COVERAGE
+    }
+}
+
+/// The weighted share of `plan`'s concepts whose wording (any synonym) is in `passage_terms`.
+pub(crate) fn coverage(plan: &Plan, passage_terms: &HashSet<String>) -> Coverage {
+    let mut total = 0.0;
+    let mut covered = 0.0;
+    let mut matched_terms = Vec::new();
+    for concept in &plan.concepts {
+        total += concept.weight;
+        let found = concept
+            .alternatives
+            .iter()
+            .find(|phrase| phrase.terms().all(|term| passage_terms.contains(term)));
+        if let Some(phrase) = found {
+            let credit = if concept.corrected {
+                CORRECTION_CREDIT
+            } else {
+                1.0
+            };
+            covered += credit * concept.weight;
+            matched_terms.extend(phrase.terms().map(str::to_string));
+        }
+    }
+    let share = if total > 0.0 { covered / total } else { 0.0 };
+    Coverage {
+        share,
+        matched_terms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::query::Concept;
+    use crate::search::synonyms::Phrase;
+
+    fn concept(words: &[&str], weight: f32, corrected: bool) -> Concept {
+        Concept {
+            alternatives: words
+                .iter()
+                .map(|w| Phrase(vec![(0, w.to_string())]))
+                .collect(),
+            weight,
+            corrected,
+            count: 1,
+        }
+    }
+
+    fn terms(words: &[&str]) -> HashSet<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn specific_words_outweigh_common_ones() {
+        // "how do I massage my dataset": "massag" is everywhere, "dataset" nowhere.
+        let plan = Plan {
+            concepts: vec![concept(&["massag"], 0.4, false), concept(&["dataset"], 5.0, false)],
+        };
+        let cover = coverage(&plan, &terms(&["massag", "back"]));
+        assert!(cover.share < 0.1);
+        assert!(!cover.is_enough());
+        assert_eq!(cover.matched_terms, vec!["massag"]);
+    }
+
+    #[test]
+    fn any_synonym_covers_its_concept() {
+        let plan = Plan {
+            concepts: vec![concept(&["insomnia", "sleep"], 3.0, false)],
+        };
+        let cover = coverage(&plan, &terms(&["sleep"]));
+        assert_eq!(cover.share, 1.0);
+        assert_eq!(cover.matched_terms, vec!["sleep"]);
+    }
+
+    #[test]
+    fn corrections_count_half() {
+        let plan = Plan {
+            concepts: vec![concept(&["speak"], 2.0, true), concept(&["grill"], 2.0, false)],
+        };
+        let cover = coverage(&plan, &terms(&["speak"]));
+        assert_eq!(cover.share, 0.25);
+    }
+
+    #[test]
+    fn an_empty_question_covers_nothing() {
+        assert_eq!(coverage(&Plan::default(), &terms(&["a"])).share, 0.0);
+    }
+}
