@@ -103,9 +103,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ask(args) => ask(&settings, args),
         Command::Check(args) => check(args.dir.unwrap_or(settings.knowledge_dir)),
         Command::Eval(args) => match (args.file, args.beir) {
-            (Some(file), _) => {
-                eval_golden(&file, args.knowledge.unwrap_or(settings.knowledge_dir))
-            }
+            (Some(file), _) => eval_golden(&file, args.knowledge.unwrap_or(settings.knowledge_dir)),
             (None, Some(dir)) => eval_beir(&dir, args.qrels, args.json),
             (None, None) => anyhow::bail!("give a golden-question FILE or --beir DIR"),
         },
@@ -116,13 +114,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 fn engine_for(dir: &Path) -> Result<Engine> {
     let base = KnowledgeBase::load(dir)?;
     for diagnostic in base.diagnostics.iter().filter(|d| d.is_error()) {
-        tracing::warn!("{}: {diagnostic} (run `faqbot check` for all problems)", dir.display());
+        tracing::warn!(
+            "{}: {diagnostic} (run `faqbot check` for all problems)",
+            dir.display()
+        );
     }
     Engine::from_knowledge(&base).context("building the search index")
 }
 
 fn ask(settings: &Settings, args: AskArgs) -> Result<ExitCode> {
-    let dir = args.knowledge.unwrap_or_else(|| settings.knowledge_dir.clone());
+    let dir = args
+        .knowledge
+        .unwrap_or_else(|| settings.knowledge_dir.clone());
     let engine = engine_for(&dir)?;
     let question = args.question.join(" ");
     let answer = engine.answer(&question, usize::from(args.top))?;
@@ -192,7 +195,14 @@ fn write_answer(out: &mut impl Write, answer: &Answer) -> Result<()> {
     if !others.is_empty() {
         writeln!(out, "\nAlso relevant:")?;
         for (rank, hit) in others.iter().enumerate() {
-            writeln!(out, "  {}. {} ({}:{})", rank + 2, label(hit), hit.source, hit.line)?;
+            writeln!(
+                out,
+                "  {}. {} ({}:{})",
+                rank + 2,
+                label(hit),
+                hit.source,
+                hit.line
+            )?;
         }
     }
     Ok(())
@@ -222,8 +232,12 @@ fn check(dir: PathBuf) -> Result<ExitCode> {
             (Problem::Placeholder(_), _) => placeholders += 1,
             _ => warnings += 1,
         }
-        writeln!(out, "{}", dir.join(&diagnostic.path).display().to_string()
-            + &diagnostic.to_string()[diagnostic.path.len()..])?;
+        writeln!(
+            out,
+            "{}",
+            dir.join(&diagnostic.path).display().to_string()
+                + &diagnostic.to_string()[diagnostic.path.len()..]
+        )?;
     }
     writeln!(
         out,
@@ -308,7 +322,11 @@ fn eval_beir(dir: &Path, qrels: Option<PathBuf>, json: bool) -> Result<ExitCode>
         writeln!(out, "nDCG@10     {:.4}", report.ndcg_at_10)?;
         writeln!(out, "MRR@10      {:.4}", report.mrr_at_10)?;
         writeln!(out, "Recall@100  {:.4}", report.recall_at_100)?;
-        writeln!(out, "queries/s   {:.0} (one thread)", report.queries_per_second)?;
+        writeln!(
+            out,
+            "queries/s   {:.0} (one thread)",
+            report.queries_per_second
+        )?;
         writeln!(out, "index build {:.2} s", report.index_seconds)?;
     }
     Ok(ExitCode::SUCCESS)

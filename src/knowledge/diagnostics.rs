@@ -78,11 +78,13 @@ pub enum Problem {
     /// A file in the knowledge folder that is neither Markdown nor plain text.
     #[error("ignored: only Markdown (.md) and plain-text (.txt) files are read as knowledge")]
     Ignored,
-    /// A synonym that is only stop words, so it can never match a question.
-    #[error("synonyms: \"{0}\" has no searchable words (only words like \"the\" or \"how\"), so it is ignored")]
+    /// A synonym without any word (only punctuation or emoji), so it can never match.
+    #[error("synonyms: \"{0}\" has no words to match, so it is ignored")]
     SynonymWithoutWords(String),
     /// A term that stands in two synonym lines, which would silently merge them.
-    #[error("synonyms: \"{0}\" is already in another line; each word or phrase may stand in one line only")]
+    #[error(
+        "synonyms: \"{0}\" is already in another line; each word or phrase may stand in one line only"
+    )]
     DuplicateSynonym(String),
 }
 

@@ -76,7 +76,9 @@ pub struct Passage {
 impl Passage {
     /// Whether the passage answers an FAQ question (its heading ends in `?`).
     pub fn is_question(&self) -> bool {
-        self.heading.as_deref().is_some_and(|h| h.trim_end().ends_with('?'))
+        self.heading
+            .as_deref()
+            .is_some_and(|h| h.trim_end().ends_with('?'))
     }
 }
 
@@ -116,7 +118,10 @@ fn parse_located(
         return Err((1, Problem::Binary));
     }
     let text = std::str::from_utf8(bytes).map_err(|err| {
-        let line = 1 + bytes[..err.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        let line = 1 + bytes[..err.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         (line, Problem::NotUtf8)
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -140,10 +145,12 @@ fn check_questions(
     yaml: Option<(&str, usize)>,
 ) -> Result<(), Located> {
     for heading in front.questions.keys() {
-        let known = outline
-            .sections
-            .iter()
-            .any(|section| section.heading.as_deref().is_some_and(|h| same_heading(h, heading)));
+        let known = outline.sections.iter().any(|section| {
+            section
+                .heading
+                .as_deref()
+                .is_some_and(|h| same_heading(h, heading))
+        });
         if !known {
             let line = front_matter::line_of(yaml, heading);
             return Err((line, Problem::UnknownHeading(heading.clone())));
@@ -283,7 +290,11 @@ mod tests {
             (b"PDF\0\x01\x02", 1, Problem::Binary),
             (b"line one\nline \xff two\n", 2, Problem::NotUtf8),
             (b"---\ntitle: x\n", 1, Problem::UnclosedFrontMatter),
-            (b"---\ntitle: x\n---\n# Only a heading\n", 4, Problem::NoText),
+            (
+                b"---\ntitle: x\n---\n# Only a heading\n",
+                4,
+                Problem::NoText,
+            ),
         ];
         for (bytes, line, problem) in cases {
             let file = parse("bad.md", Format::Markdown, bytes);
@@ -296,12 +307,22 @@ mod tests {
     fn questions_must_name_a_heading() {
         let text = "---\nquestions:\n  \"Nope?\": [x]\n---\n## Yes?\n\nText.\n";
         let file = parse("q.md", Format::Markdown, text.as_bytes());
-        assert_eq!(errors(&file), vec![(3, Problem::UnknownHeading("Nope?".into()))]);
+        assert_eq!(
+            errors(&file),
+            vec![(3, Problem::UnknownHeading("Nope?".into()))]
+        );
     }
 
     #[test]
     fn byte_order_mark_is_ignored() {
-        let file = parse("bom.txt", Format::PlainText, "\u{feff}Hello there, friend.".as_bytes());
-        assert_eq!(file.document.unwrap().passages[0].text, "Hello there, friend.");
+        let file = parse(
+            "bom.txt",
+            Format::PlainText,
+            "\u{feff}Hello there, friend.".as_bytes(),
+        );
+        assert_eq!(
+            file.document.unwrap().passages[0].text,
+            "Hello there, friend."
+        );
     }
 }

@@ -17,7 +17,11 @@ pub struct FrontMatter {
     /// The document's title; otherwise the first `#` heading or the file name.
     pub title: Option<String>,
     /// Other wordings of the whole file's topic, as members type them.
-    #[serde(default, alias = "alternative_questions", deserialize_with = "one_or_many")]
+    #[serde(
+        default,
+        alias = "alternative_questions",
+        deserialize_with = "one_or_many"
+    )]
     pub aliases: Vec<String>,
     /// Free-form labels.
     #[serde(default, deserialize_with = "one_or_many")]
@@ -115,7 +119,10 @@ fn parse(yaml: &str, first_line: usize) -> Result<FrontMatter, Located> {
             let line = err
                 .location()
                 .map_or(first_line, |at| first_line + at.line().saturating_sub(1));
-            (line, Problem::FrontMatter(without_location(&err.to_string())))
+            (
+                line,
+                Problem::FrontMatter(without_location(&err.to_string())),
+            )
         })
 }
 

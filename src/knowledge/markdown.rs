@@ -12,7 +12,8 @@ use super::outline::{Block, Lines, Outline};
 /// Reads a Markdown body whose first line is line `first_line` of the file.
 pub(crate) fn read(body: &str, first_line: usize) -> Outline {
     let lines = Lines::new(body, first_line);
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut outline = Outline::default();
     let mut depth = 0usize;
     let mut block_start = 0usize;
@@ -115,7 +116,8 @@ mod tests {
 
     #[test]
     fn link_targets_and_html_are_not_indexed() {
-        let body = "See [our booking page](https://example.com/book).\n\n<!-- staff note -->\n\nText\n";
+        let body =
+            "See [our booking page](https://example.com/book).\n\n<!-- staff note -->\n\nText\n";
         let outline = read(body, 10);
         let blocks = &outline.sections[0].blocks;
         assert_eq!(blocks.len(), 2);

@@ -109,7 +109,9 @@ impl KnowledgeBase {
 
     /// Every passage of every document, in path order.
     pub fn passages(&self) -> impl Iterator<Item = &Passage> {
-        self.documents.iter().flat_map(|document| &document.passages)
+        self.documents
+            .iter()
+            .flat_map(|document| &document.passages)
     }
 
     /// Whether any file has an error (warnings do not count).
@@ -130,9 +132,8 @@ impl KnowledgeBase {
     }
 
     fn read_synonyms(&mut self, source: &str, path: &Path) {
-        let text = read_limited(path).and_then(|bytes| {
-            String::from_utf8(bytes).map_err(|_| Problem::NotUtf8)
-        });
+        let text = read_limited(path)
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| Problem::NotUtf8));
         match text {
             Ok(text) => match Synonyms::parse(source, &text) {
                 Ok((synonyms, warnings)) => {

@@ -29,9 +29,15 @@ pub(crate) struct Piece {
 pub(crate) fn split(section: &Section, max_chars: usize) -> Vec<Piece> {
     let mut pieces: Vec<Piece> = Vec::new();
     let mut current: Option<Piece> = None;
-    for block in section.blocks.iter().flat_map(|block| fit(block, max_chars)) {
+    for block in section
+        .blocks
+        .iter()
+        .flat_map(|block| fit(block, max_chars))
+    {
         match current.as_mut() {
-            Some(piece) if piece.text.chars().count() + 2 + block.text.chars().count() <= max_chars => {
+            Some(piece)
+                if piece.text.chars().count() + 2 + block.text.chars().count() <= max_chars =>
+            {
                 piece.text.push_str("\n\n");
                 piece.text.push_str(&block.text);
                 piece.plain.push(' ');
@@ -117,7 +123,10 @@ mod tests {
         let a = "a".repeat(60);
         let b = "b".repeat(60);
         let c = "c".repeat(30);
-        let pieces = split(&section(vec![block(3, &a), block(5, &b), block(7, &c)]), 100);
+        let pieces = split(
+            &section(vec![block(3, &a), block(5, &b), block(7, &c)]),
+            100,
+        );
         assert_eq!(pieces.len(), 2);
         assert_eq!(pieces[0].text, a);
         assert_eq!(pieces[1].text, format!("{b}\n\n{c}"));

@@ -127,11 +127,17 @@ mod tests {
     fn question_byline_and_paragraphs() {
         let text = "What happens during a massage?\n\nAnswered by Jane Doe\n\nFirst paragraph\nwraps here.\n\nSecond paragraph.";
         let outline = read(text, 1);
-        assert_eq!(outline.title.as_deref(), Some("What happens during a massage?"));
+        assert_eq!(
+            outline.title.as_deref(),
+            Some("What happens during a massage?")
+        );
         assert_eq!(outline.author.as_deref(), Some("Jane Doe"));
         assert_eq!(outline.sections.len(), 1);
         let section = &outline.sections[0];
-        assert_eq!(section.heading.as_deref(), Some("What happens during a massage?"));
+        assert_eq!(
+            section.heading.as_deref(),
+            Some("What happens during a massage?")
+        );
         assert_eq!(section.blocks.len(), 2);
         assert_eq!(section.blocks[0].line, 5);
         assert_eq!(section.blocks[0].plain, "First paragraph wraps here.");
@@ -143,7 +149,11 @@ mod tests {
         let text = "A long opening paragraph that explains the topic in a full sentence.\n\nMassage Can Help Produce Melatonin\n\nThe first way is this.\n\nThe Relaxation Caused by Massage Improves Sleep\n\nAnother way.";
         let outline = read(text, 1);
         assert_eq!(outline.title, None);
-        let headings: Vec<_> = outline.sections.iter().map(|s| s.heading.as_deref()).collect();
+        let headings: Vec<_> = outline
+            .sections
+            .iter()
+            .map(|s| s.heading.as_deref())
+            .collect();
         assert_eq!(
             headings,
             vec![

@@ -96,7 +96,11 @@ mod tests {
             synonyms.groups,
             vec![
                 SynonymGroup {
-                    terms: vec!["insomnia".into(), "can't sleep".into(), "trouble sleeping".into()],
+                    terms: vec![
+                        "insomnia".into(),
+                        "can't sleep".into(),
+                        "trouble sleeping".into()
+                    ],
                     line: 2
                 },
                 SynonymGroup {

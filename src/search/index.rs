@@ -9,7 +9,7 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
-use super::analysis::{ANALYZER_NAME, analyzer};
+use super::analysis::{STEMMED, SURFACE, stemmed, surface};
 use crate::knowledge::Passage;
 
 /// Memory for the index writer. tantivy's minimum per thread is 15 MB; 64 MB indexes the
@@ -27,6 +27,8 @@ pub(crate) struct Fields {
     pub alias: Field,
     /// The passage's words.
     pub body: Field,
+    /// Every word of the other fields unstemmed, only to correct misspellings against.
+    pub words: Field,
     /// The passage's position in the engine's passage list.
     pub passage: Field,
 }
@@ -41,8 +43,13 @@ impl Fields {
 fn schema() -> (Schema, Fields) {
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(ANALYZER_NAME)
+            .set_tokenizer(STEMMED)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(SURFACE)
+            .set_index_option(IndexRecordOption::Basic),
     );
     let mut builder = Schema::builder();
     let fields = Fields {
@@ -50,6 +57,7 @@ fn schema() -> (Schema, Fields) {
         heading: builder.add_text_field("heading", text.clone()),
         alias: builder.add_text_field("alias", text.clone()),
         body: builder.add_text_field("body", text),
+        words: builder.add_text_field("words", words),
         passage: builder.add_u64_field("passage", INDEXED | FAST | STORED),
     };
     (builder.build(), fields)
@@ -59,19 +67,24 @@ fn schema() -> (Schema, Fields) {
 pub(crate) fn build(passages: &[Passage]) -> tantivy::Result<(Index, IndexReader, Fields)> {
     let (schema, fields) = schema();
     let index = Index::create_in_ram(schema);
-    index.tokenizers().register(ANALYZER_NAME, analyzer());
+    index.tokenizers().register(STEMMED, stemmed());
+    index.tokenizers().register(SURFACE, surface());
     // One thread: the index is small, and a second thread would only split it into segments.
     let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY_BYTES)?;
     for (position, passage) in passages.iter().enumerate() {
         let mut document = TantivyDocument::default();
-        document.add_text(fields.title, &passage.title);
+        let mut add = |field: Field, text: &str| {
+            document.add_text(field, text);
+            document.add_text(fields.words, text);
+        };
+        add(fields.title, &passage.title);
         if let Some(heading) = &passage.heading {
-            document.add_text(fields.heading, heading);
+            add(fields.heading, heading);
         }
         for alternative in &passage.alternative_questions {
-            document.add_text(fields.alias, alternative);
+            add(fields.alias, alternative);
         }
-        document.add_text(fields.body, &passage.plain);
+        add(fields.body, &passage.plain);
         document.add_u64(fields.passage, position as u64);
         writer.add_document(document)?;
     }

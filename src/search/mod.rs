@@ -13,7 +13,6 @@ mod synonyms;
 use std::collections::HashSet;
 
 use tantivy::collector::TopDocs;
-use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, IndexReader, Searcher};
 use thiserror::Error;
 use tracing::{debug, info_span};
@@ -23,6 +22,7 @@ pub use query::MAX_QUESTION_CHARS;
 
 use crate::answer::{Answer, Hit};
 use crate::knowledge::{Diagnostic, KnowledgeBase, Passage, Synonyms};
+use analysis::Analyzer;
 use index::Fields;
 use query::{Plan, Planner};
 use synonyms::SynonymTable;
@@ -47,7 +47,7 @@ pub struct Engine {
     fields: Fields,
     passages: Vec<Passage>,
     synonyms: SynonymTable,
-    analyzer: TextAnalyzer,
+    analyzer: Analyzer,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -69,7 +69,7 @@ impl Engine {
     pub fn build(passages: Vec<Passage>, synonyms: &Synonyms) -> Result<Engine, SearchError> {
         let _span = info_span!("build_index", passages = passages.len()).entered();
         let (_index, reader, fields) = index::build(&passages)?;
-        let mut analyzer = analysis::analyzer();
+        let mut analyzer = Analyzer::new();
         let (synonyms, diagnostics) = SynonymTable::new(synonyms, &mut analyzer);
         Ok(Engine {
             reader,
@@ -97,6 +97,7 @@ impl Engine {
         let mut analyzer = self.analyzer.clone();
         let searcher = self.reader.searcher();
         let plan = self.plan(&searcher, &mut analyzer, question)?;
+        tracing::trace!(?plan, "planned");
         let mut results = Vec::new();
         let mut misses = Vec::new();
         for (passage, score) in self.search(&searcher, &plan, CANDIDATES.max(limit))? {
@@ -141,7 +142,7 @@ impl Engine {
     fn plan(
         &self,
         searcher: &Searcher,
-        analyzer: &mut TextAnalyzer,
+        analyzer: &mut Analyzer,
         question: &str,
     ) -> Result<Plan, SearchError> {
         let planner = Planner {
@@ -178,7 +179,7 @@ impl Engine {
     }
 
     /// The index terms of everything indexed for a passage.
-    fn terms_of(&self, analyzer: &mut TextAnalyzer, position: usize) -> HashSet<String> {
+    fn terms_of(&self, analyzer: &mut Analyzer, position: usize) -> HashSet<String> {
         let Some(passage) = self.passages.get(position) else {
             return HashSet::new();
         };
@@ -187,7 +188,7 @@ impl Engine {
             .chain(passage.heading.as_deref())
             .chain(passage.alternative_questions.iter().map(String::as_str));
         texts
-            .flat_map(|text| analysis::analyze(analyzer, text))
+            .flat_map(|text| analyzer.terms(text))
             .map(|term| term.text)
             .collect()
     }

@@ -14,10 +14,9 @@ use tantivy::query::{
     TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
-use super::analysis::analyze;
+use super::analysis::Analyzer;
 use super::index::Fields;
 use super::synonyms::{Phrase, SynonymTable};
 
@@ -53,8 +52,9 @@ pub(crate) struct Concept {
     pub alternatives: Vec<Phrase>,
     /// How specific the idea is: the BM25 inverse document frequency of the wording asked.
     pub weight: f32,
-    /// Whether the wording asked was a misspelling corrected against the index.
-    pub corrected: bool,
+    /// How sure the wording asked is: 1 as typed, less for a corrected misspelling (the
+    /// share of the word the member typed right).
+    pub certainty: f32,
     /// How many times the question repeats it.
     pub count: u32,
 }
@@ -80,95 +80,78 @@ pub(crate) struct Planner<'a> {
     pub synonyms: &'a SynonymTable,
 }
 
+/// A misspelt word's replacement.
+struct Correction {
+    /// The replacement's search term.
+    term: String,
+    doc_freq: u64,
+    /// How many letters differ.
+    edits: u8,
+}
+
+/// A searchable word of the question after spelling correction.
 struct Word {
     text: String,
     position: usize,
     doc_freq: u64,
-    corrected: bool,
+    certainty: f32,
 }
 
 impl Planner<'_> {
     /// Turns a question into concepts.
-    pub fn plan(&self, analyzer: &mut TextAnalyzer, question: &str) -> tantivy::Result<Plan> {
+    pub fn plan(&self, analyzer: &mut Analyzer, question: &str) -> tantivy::Result<Plan> {
         let question = cut_chars(question, MAX_QUESTION_CHARS);
-        let mut words = Vec::new();
-        for term in analyze(analyzer, question) {
-            let doc_freq = self.doc_freq(&term.text)?;
-            let word = match doc_freq {
-                0 => match self.correct(&term.text)? {
-                    Some((text, doc_freq)) => Word {
-                        text,
-                        position: term.position,
-                        doc_freq,
-                        corrected: true,
-                    },
-                    None => Word {
-                        text: term.text,
-                        position: term.position,
-                        doc_freq: 0,
-                        corrected: false,
-                    },
-                },
-                _ => Word {
-                    text: term.text,
-                    position: term.position,
-                    doc_freq,
-                    corrected: false,
-                },
+        let mut words = analyzer.words(question);
+        // Correct misspellings first, so "insomina" still finds its synonyms.
+        let mut searched: Vec<Option<Word>> = Vec::with_capacity(words.len());
+        for term in &mut words {
+            if term.stop {
+                searched.push(None);
+                continue;
+            }
+            let mut word = Word {
+                text: term.text.clone(),
+                position: term.position,
+                doc_freq: self.doc_freq(&term.text)?,
+                certainty: 1.0,
             };
-            words.push(word);
+            let correction = match word.doc_freq {
+                0 => self.correct(analyzer, &term.word)?,
+                _ => None,
+            };
+            if let Some(correction) = correction {
+                term.text.clone_from(&correction.term);
+                let chars = term.word.chars().count().max(1) as f32;
+                word = Word {
+                    text: correction.term,
+                    doc_freq: correction.doc_freq,
+                    certainty: 1.0 - f32::from(correction.edits) / chars,
+                    ..word
+                };
+            }
+            searched.push(Some(word));
         }
         let total = self.searcher.num_docs();
-        let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
-        let found = self.synonyms.find(&texts);
-        let mut concepts: Vec<Concept> = Vec::new();
-        let mut next = 0;
-        let add = |concept: Concept, concepts: &mut Vec<Concept>| {
-            match concepts.iter_mut().find(|c| c.asked() == concept.asked()) {
-                Some(existing) => existing.count += 1,
-                None => concepts.push(concept),
-            }
-        };
         let single = |word: &Word| Concept {
             alternatives: vec![Phrase(vec![(0, word.text.clone())])],
             weight: idf(word.doc_freq, total),
-            corrected: word.corrected,
+            certainty: word.certainty,
             count: 1,
         };
-        for group in &found {
-            for word in &words[next..group.start] {
-                add(single(word), &mut concepts);
+        let mut concepts: Vec<Concept> = Vec::new();
+        let mut next = 0;
+        for found in self.synonyms.find(&words) {
+            for word in searched[next..found.start].iter().flatten() {
+                add(&mut concepts, single(word));
             }
-            let span = &words[group.start..group.start + group.len];
-            let first = span[0].position;
-            let asked = Phrase(
-                span.iter()
-                    .map(|w| (w.position - first, w.text.clone()))
-                    .collect(),
-            );
-            let weight = span.iter().map(|w| idf(w.doc_freq, total)).sum::<f32>()
-                / span.len() as f32;
-            let mut alternatives = vec![asked.clone()];
-            alternatives.extend(
-                self.synonyms
-                    .group(group.group)
-                    .iter()
-                    .filter(|phrase| phrase.terms().ne(asked.terms()))
-                    .cloned(),
-            );
-            add(
-                Concept {
-                    alternatives,
-                    weight,
-                    corrected: span.iter().any(|w| w.corrected),
-                    count: 1,
-                },
-                &mut concepts,
-            );
-            next = group.start + group.len;
+            let span = &searched[found.start..found.end];
+            if let Some(concept) = self.group_concept(span, found.group, total)? {
+                add(&mut concepts, concept);
+            }
+            next = found.end;
         }
-        for word in &words[next..] {
-            add(single(word), &mut concepts);
+        for word in searched[next..].iter().flatten() {
+            add(&mut concepts, single(word));
         }
         if concepts.len() > MAX_CONCEPTS {
             let mut by_weight: Vec<f32> = concepts.iter().map(|c| c.weight).collect();
@@ -180,47 +163,122 @@ impl Planner<'_> {
         Ok(Plan { concepts })
     }
 
+    /// The concept of a synonym group found in the question: the words asked first, then the
+    /// group's other synonyms. Its weight is that of the words asked or, when they are all
+    /// small words ("how much"), the mean weight of the synonyms searched instead.
+    fn group_concept(
+        &self,
+        span: &[Option<Word>],
+        group: usize,
+        total: u64,
+    ) -> tantivy::Result<Option<Concept>> {
+        let asked: Vec<&Word> = span.iter().flatten().collect();
+        let first = asked.first().map_or(0, |word| word.position);
+        let asked_phrase = Phrase(
+            asked
+                .iter()
+                .map(|word| (word.position - first, word.text.clone()))
+                .collect(),
+        );
+        let mut alternatives = Vec::new();
+        if !asked_phrase.is_empty() {
+            alternatives.push(asked_phrase.clone());
+        }
+        for synonym in self.synonyms.group(group) {
+            if !synonym.search.is_empty() && !alternatives.contains(&synonym.search) {
+                alternatives.push(synonym.search.clone());
+            }
+        }
+        if alternatives.is_empty() {
+            return Ok(None);
+        }
+        let weight = if asked.is_empty() {
+            let mut sum = 0.0;
+            for phrase in &alternatives {
+                sum += self.phrase_weight(phrase, total)?;
+            }
+            sum / alternatives.len() as f32
+        } else {
+            asked
+                .iter()
+                .map(|word| idf(word.doc_freq, total))
+                .sum::<f32>()
+                / asked.len() as f32
+        };
+        Ok(Some(Concept {
+            alternatives,
+            weight,
+            certainty: asked.iter().map(|word| word.certainty).fold(1.0, f32::min),
+            count: 1,
+        }))
+    }
+
+    fn phrase_weight(&self, phrase: &Phrase, total: u64) -> tantivy::Result<f32> {
+        let mut sum = 0.0;
+        for term in phrase.terms() {
+            sum += idf(self.doc_freq(term)?, total);
+        }
+        Ok(sum / phrase.0.len().max(1) as f32)
+    }
+
     /// In how many passages the term appears, in the field where it is most common.
     fn doc_freq(&self, term: &str) -> tantivy::Result<u64> {
         let mut most = 0;
         for field in self.fields.text() {
-            most = most.max(self.searcher.doc_freq(&Term::from_field_text(field, term))?);
+            most = most.max(
+                self.searcher
+                    .doc_freq(&Term::from_field_text(field, term))?,
+            );
         }
         Ok(most)
     }
 
-    /// The index term closest to a term the index does not know: fewest edits first, then the
-    /// most common, so a slip lands on the word most people mean.
-    fn correct(&self, term: &str) -> tantivy::Result<Option<(String, u64)>> {
-        let chars = term.chars().count();
+    /// The known term closest to a word the index does not know: the word is matched against
+    /// the index's unstemmed words, fewest edits first, then the most common, so a slip lands
+    /// on the word most people mean; the correction is then stemmed like any word.
+    fn correct(&self, analyzer: &mut Analyzer, word: &str) -> tantivy::Result<Option<Correction>> {
+        let chars = word.chars().count();
         if chars < MIN_CORRECTABLE_CHARS {
             return Ok(None);
         }
         let max_edits = if chars >= TWO_EDIT_CHARS { 2 } else { 1 };
         for edits in 1..=max_edits {
+            let fuzzy =
+                FuzzyTermQuery::new(Term::from_field_text(self.fields.words, word), edits, true);
+            let automaton = fuzzy.automaton()?;
             let mut best: Option<(String, u64)> = None;
-            for field in self.fields.text() {
-                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, term), edits, true);
-                let automaton = fuzzy.automaton()?;
-                for segment in self.searcher.segment_readers() {
-                    let inverted = segment.inverted_index(field)?;
-                    let mut stream = inverted.terms().search(&automaton).into_stream()?;
-                    while stream.advance() {
-                        let Ok(candidate) = std::str::from_utf8(stream.key()) else {
-                            continue;
-                        };
-                        let doc_freq = u64::from(stream.value().doc_freq);
-                        if best.as_ref().is_none_or(|(_, most)| doc_freq > *most) {
-                            best = Some((candidate.to_string(), doc_freq));
-                        }
+            for segment in self.searcher.segment_readers() {
+                let inverted = segment.inverted_index(self.fields.words)?;
+                let mut stream = inverted.terms().search(&automaton).into_stream()?;
+                while stream.advance() {
+                    let Ok(candidate) = std::str::from_utf8(stream.key()) else {
+                        continue;
+                    };
+                    let doc_freq = u64::from(stream.value().doc_freq);
+                    if best.as_ref().is_none_or(|(_, most)| doc_freq > *most) {
+                        best = Some((candidate.to_string(), doc_freq));
                     }
                 }
             }
-            if best.is_some() {
-                return Ok(best);
+            if let Some((corrected, _)) = best {
+                let term = analyzer.stem(&corrected);
+                let doc_freq = self.doc_freq(&term)?;
+                return Ok(Some(Correction {
+                    term,
+                    doc_freq,
+                    edits,
+                }));
             }
         }
         Ok(None)
+    }
+}
+
+/// Adds a concept, or counts it again when the question already has it.
+fn add(concepts: &mut Vec<Concept>, concept: Concept) {
+    match concepts.iter_mut().find(|c| c.asked() == concept.asked()) {
+        Some(existing) => existing.count += 1,
+        None => concepts.push(concept),
     }
 }
 

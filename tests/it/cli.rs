@@ -1,0 +1,279 @@
+//! The real `faqbot` binary, run in temporary folders as a user would.
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::support::{bundled_knowledge, faqbot, folder, shared};
+
+const QUESTION: &str = "What happens during a therapeutic massage?";
+
+#[test]
+fn ask_answers_from_the_seed_document() {
+    let dir = tempfile::tempdir().unwrap();
+    faqbot(dir.path())
+        .args(["ask", "--knowledge"])
+        .arg(bundled_knowledge())
+        .arg(QUESTION)
+        .assert()
+        .success()
+        .stdout(contains(
+            "During a therapeutic massage, the massage therapist",
+        ))
+        .stdout(contains(
+            "Source: what-happens-during-a-therapeutic-massage.txt, line 1",
+        ));
+}
+
+#[test]
+fn ask_json_has_exactly_the_documented_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = faqbot(dir.path())
+        .args(["ask", "--json", "--top", "2", "--knowledge"])
+        .arg(bundled_knowledge())
+        .args(["can", "massage", "help", "me", "sleep?"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, vec!["answered", "question", "results"]);
+    assert_eq!(json["question"], "can massage help me sleep?");
+    assert_eq!(json["answered"], true);
+    let results = json["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    let mut keys: Vec<&str> = results[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        vec!["heading", "line", "score", "source", "text", "title"]
+    );
+    assert_eq!(results[0]["source"], "massage-therapy-for-insomnia.txt");
+}
+
+#[test]
+fn ask_json_off_topic_has_no_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = faqbot(dir.path())
+        .args(["ask", "--json", "--knowledge"])
+        .arg(bundled_knowledge())
+        .arg("what is the capital of France?")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["answered"], false);
+    assert_eq!(json["results"], serde_json::json!([]));
+    faqbot(dir.path())
+        .args(["ask", "--knowledge"])
+        .arg(bundled_knowledge())
+        .arg("best pizza topping")
+        .assert()
+        .success()
+        .stdout(contains("I don't know the answer to that yet."));
+}
+
+#[test]
+fn knowledge_folder_comes_from_default_then_config_then_env_then_flag() {
+    let dir = folder(&[
+        (
+            "knowledge/wear.md",
+            b"## What should I wear?\n\nFrom the default folder.\n",
+        ),
+        (
+            "from-config/wear.md",
+            b"## What should I wear?\n\nFrom the config file.\n",
+        ),
+        (
+            "from-env/wear.md",
+            b"## What should I wear?\n\nFrom the environment.\n",
+        ),
+        ("other.toml", b"knowledge_dir = \"from-config\"\n"),
+    ]);
+    let ask = |extra: &[&str], env: Option<&str>| {
+        let mut command = faqbot(dir.path());
+        command
+            .args(["ask", "--json"])
+            .args(extra)
+            .arg("what should I wear?");
+        if let Some(env) = env {
+            command.env("FAQBOT_KNOWLEDGE_DIR", env);
+        }
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        json["results"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(ask(&[], None), "From the default folder.");
+    assert_eq!(
+        ask(&["--config", "other.toml"], None),
+        "From the config file."
+    );
+    assert_eq!(
+        ask(&["--config", "other.toml"], Some("from-env")),
+        "From the environment."
+    );
+    assert_eq!(
+        ask(
+            &["--config", "other.toml", "--knowledge", "knowledge"],
+            Some("from-env")
+        ),
+        "From the default folder.",
+        "the flag wins"
+    );
+}
+
+#[test]
+fn a_bad_config_file_is_a_clear_error() {
+    let dir = folder(&[("faqbot.toml", b"knowledge = \"kb\"\n")]);
+    faqbot(dir.path())
+        .args(["ask", "hello"])
+        .assert()
+        .code(2)
+        .stderr(contains("faqbot.toml:1: unknown field `knowledge`"));
+}
+
+#[test]
+fn check_is_clean_on_the_bundled_knowledge_and_lists_placeholders() {
+    let dir = tempfile::tempdir().unwrap();
+    faqbot(dir.path())
+        .arg("check")
+        .arg(bundled_knowledge())
+        .assert()
+        .success()
+        .stdout(contains("placeholder to fill in:"))
+        .stdout(contains("0 with errors"))
+        .stdout(contains(" 0 errors"));
+}
+
+#[test]
+fn check_lists_each_problem_with_path_and_line_and_fails() {
+    let dir = folder(&[
+        ("kb/good.md", b"## Q?\n\nAnswer.\n"),
+        ("kb/bad.md", b"---\ntitle: A\nalias: typo\n---\n\nText.\n"),
+        ("kb/empty.txt", b""),
+    ]);
+    faqbot(dir.path())
+        .args(["check", "kb"])
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "kb/bad.md:3: error: front matter: unknown field `alias`",
+        ))
+        .stdout(contains("kb/empty.txt:1: error: the file is empty"))
+        .stdout(contains(
+            "Checked 3 knowledge files in kb: 1 loaded, 2 with errors",
+        ));
+}
+
+#[test]
+fn eval_passes_the_shared_golden_questions() {
+    let dir = tempfile::tempdir().unwrap();
+    faqbot(dir.path())
+        .arg("eval")
+        .arg(shared().join("eval/massage-questions.jsonl"))
+        .arg("--knowledge")
+        .arg(bundled_knowledge())
+        .assert()
+        .success()
+        .stdout(predicate::str::ends_with("12 passed, 0 failed\n"));
+}
+
+#[test]
+fn eval_reports_failures_with_what_was_answered() {
+    let dir = folder(&[(
+        "golden.jsonl",
+        b"{\"q\": \"what is melatonin\", \"expect\": [\"a phrase no passage has\"]}\n{\"q\": \"what is the capital of France\", \"expect_none\": true}\n",
+    )]);
+    faqbot(dir.path())
+        .args(["eval", "golden.jsonl", "--knowledge"])
+        .arg(bundled_knowledge())
+        .assert()
+        .code(1)
+        .stdout(contains("FAIL \"what is melatonin\""))
+        .stdout(contains("answered Massage therapy for insomnia"))
+        .stdout(predicate::str::ends_with("1 passed, 1 failed\n"));
+}
+
+#[test]
+fn eval_rejects_a_malformed_golden_line() {
+    let dir = folder(&[(
+        "golden.jsonl",
+        b"{\"q\": \"x\", \"expect\": [\"y\"]}\n{\"q\": \"no expectation\"}\n",
+    )]);
+    faqbot(dir.path())
+        .args(["eval", "golden.jsonl", "--knowledge"])
+        .arg(bundled_knowledge())
+        .assert()
+        .code(2)
+        .stderr(contains("golden.jsonl:2: give either"));
+}
+
+#[test]
+fn eval_beir_measures_a_small_corpus() {
+    let dir = folder(&[
+        (
+            "set/corpus.jsonl",
+            b"{\"_id\": \"d1\", \"title\": \"Hot stones\", \"text\": \"Heated basalt stones relax muscles.\"}\n{\"_id\": \"d2\", \"title\": \"Sleep\", \"text\": \"Massage may improve sleep quality.\"}\n{\"_id\": \"d3\", \"title\": \"Prices\", \"text\": \"Sessions cost money.\"}\n",
+        ),
+        (
+            "set/queries.jsonl",
+            b"{\"_id\": \"q1\", \"text\": \"do heated stones relax muscles\"}\n{\"_id\": \"q2\", \"text\": \"better sleep quality\"}\n{\"_id\": \"q3\", \"text\": \"unjudged\"}\n",
+        ),
+        ("set/qrels/test.tsv", b"query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n"),
+    ]);
+    let output = faqbot(dir.path())
+        .args(["eval", "--beir", "set", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["documents"], 3);
+    assert_eq!(report["queries"], 2);
+    assert_eq!(report["ndcg_at_10"], 1.0);
+    assert_eq!(report["mrr_at_10"], 1.0);
+    assert_eq!(report["recall_at_100"], 1.0);
+    assert!(report["queries_per_second"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn eval_beir_on_scifact_reaches_published_bm25_quality() {
+    let scifact = shared().join("eval/scifact");
+    let dir = tempfile::tempdir().unwrap();
+    let output = faqbot(dir.path())
+        .args(["eval", "--json", "--beir"])
+        .arg(&scifact)
+        .arg("--qrels")
+        .arg(scifact.join("qrels/train.tsv"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["queries"], 809);
+    // BEIR's published BM25 on SciFact is 0.665; the engine must not fall below it.
+    let ndcg = report["ndcg_at_10"].as_f64().unwrap();
+    assert!(ndcg >= 0.665, "nDCG@10 {ndcg}");
+}

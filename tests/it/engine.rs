@@ -1,0 +1,203 @@
+//! The answer engine on fixture folders and on the bundled knowledge.
+
+use faqbot::search::MAX_QUESTION_CHARS;
+
+use crate::support::{bundled, engine, folder};
+
+const SLEEP_MD: &[u8] = b"---
+title: Sleep and massage
+aliases: [can a rubdown fix my nights]
+questions:
+  \"Does massage help insomnia?\": [is a massage good before bed]
+---
+
+## Does massage help insomnia?
+
+Massage relaxes the body, and many people with insomnia find it easier to drift off afterwards.
+
+## What should I wear?
+
+Wear loose clothes; you undress only to your comfort level.
+";
+
+const SYNONYMS: &[u8] = b"insomnia = [\"can't sleep\", \"trouble sleeping\"]\n";
+
+#[test]
+fn answers_carry_passage_title_heading_source_line_score_and_terms() {
+    let dir = folder(&[("sleep.md", SLEEP_MD)]);
+    let answer = engine(dir.path())
+        .answer("does massage help with insomnia?", 3)
+        .unwrap();
+    assert!(answer.answered);
+    let best = answer.best().unwrap();
+    assert_eq!(best.title, "Sleep and massage");
+    assert_eq!(best.heading.as_deref(), Some("Does massage help insomnia?"));
+    assert_eq!(best.source, "sleep.md");
+    assert_eq!(best.line, 8);
+    assert!(best.text.starts_with("Massage relaxes the body"));
+    assert!(best.score > 0.0);
+    assert!(
+        best.matched_terms.contains(&"insomnia".to_string()),
+        "{:?}",
+        best.matched_terms
+    );
+}
+
+#[test]
+fn aliases_and_section_questions_find_other_wordings() {
+    let dir = folder(&[("sleep.md", SLEEP_MD)]);
+    let engine = engine(dir.path());
+    let by_alias = engine.answer("rubdown", 1).unwrap();
+    assert_eq!(by_alias.best().map(|b| b.source.as_str()), Some("sleep.md"));
+    let by_question = engine.answer("good before bed?", 1).unwrap();
+    assert_eq!(
+        by_question.best().and_then(|b| b.heading.as_deref()),
+        Some("Does massage help insomnia?")
+    );
+}
+
+#[test]
+fn synonyms_from_the_synonyms_file_are_applied() {
+    let without = folder(&[("sleep.md", SLEEP_MD)]);
+    let question = "I have trouble sleeping";
+    assert!(!engine(without.path()).answer(question, 1).unwrap().answered);
+
+    let with = folder(&[("sleep.md", SLEEP_MD), ("synonyms.toml", SYNONYMS)]);
+    let answer = engine(with.path()).answer(question, 1).unwrap();
+    let best = answer.best().expect("answered through the synonym");
+    assert_eq!(best.heading.as_deref(), Some("Does massage help insomnia?"));
+    assert!(best.matched_terms.contains(&"insomnia".to_string()));
+}
+
+#[test]
+fn typos_are_tolerated() {
+    for question in [
+        "theraputic masage",
+        "what hapens durng a therapeutic masage",
+    ] {
+        let answer = bundled().answer(question, 1).unwrap();
+        let best = answer
+            .best()
+            .unwrap_or_else(|| panic!("{question:?} not answered"));
+        assert_eq!(
+            best.source, "what-happens-during-a-therapeutic-massage.txt",
+            "{question}"
+        );
+    }
+    let answer = bundled().answer("massage for insomina", 1).unwrap();
+    assert_eq!(
+        answer.best().map(|b| b.source.as_str()),
+        Some("massage-therapy-for-insomnia.txt")
+    );
+}
+
+#[test]
+fn any_string_is_a_valid_question() {
+    let long = "massage ".repeat(700);
+    let questions: Vec<&str> = vec![
+        "",
+        "   ",
+        "?",
+        "\"unclosed quote",
+        "massage AND",
+        "AND OR NOT",
+        "*",
+        "mass*",
+        "title:massage",
+        "heading:\"what\"",
+        "(((",
+        "[1 TO 2]",
+        "massage^10",
+        "massag~2",
+        "+massage -sleep",
+        "a && b || !c",
+        "\\",
+        "😴💆‍♀️🙏",
+        "<@123456789> @everyone can massage help me sleep?",
+        &long,
+    ];
+    for question in questions {
+        let answer = bundled()
+            .answer(question, 3)
+            .unwrap_or_else(|err| panic!("{question:?} failed: {err}"));
+        assert_eq!(answer.question, question);
+    }
+    assert!(long.chars().count() > MAX_QUESTION_CHARS);
+    for nothing in ["", "   ", "?", "what is it?", "😴"] {
+        assert!(
+            !bundled().answer(nothing, 3).unwrap().answered,
+            "{nothing:?} answered"
+        );
+    }
+}
+
+#[test]
+fn off_topic_questions_are_declined() {
+    for question in [
+        "what is the capital of France?",
+        "best pizza topping",
+        "What's the weather tomorrow?",
+        "how do I bake sourdough bread",
+        "who won the football match last night",
+        "how do I reverse a linked list in Rust",
+    ] {
+        let answer = bundled().answer(question, 3).unwrap();
+        assert!(
+            !answer.answered,
+            "{question:?} answered with {:?}",
+            answer.best().map(|b| (&b.source, b.line, b.coverage))
+        );
+        assert!(answer.results.is_empty());
+    }
+}
+
+#[test]
+fn results_are_best_first_and_limited() {
+    let answer = bundled().answer("deep tissue massage soreness", 5).unwrap();
+    assert!(answer.answered);
+    assert!(answer.results.len() <= 5 && answer.results.len() > 1);
+    assert!(answer.results.windows(2).all(|w| w[0].score >= w[1].score));
+    assert!(answer.near_misses.is_empty());
+}
+
+#[test]
+fn one_bad_file_does_not_stop_the_others() {
+    let dir = folder(&[
+        ("sleep.md", SLEEP_MD),
+        (
+            "broken.md",
+            b"---\ntitle: [\n---\nSleep sleep sleep insomnia.\n",
+        ),
+    ]);
+    let answer = engine(dir.path()).answer("insomnia", 1).unwrap();
+    assert_eq!(answer.best().map(|b| b.source.as_str()), Some("sleep.md"));
+}
+
+/// The repo's question set for the bundled knowledge: members' wordings (chatty, misspelt,
+/// synonyms) and off-topic questions that share words with the clinic's topics. The abstain
+/// rule's threshold was set on it (see `search/abstain.rs`); this keeps that balance.
+#[test]
+fn bundled_question_set_keeps_its_measured_quality() {
+    let questions = faqbot::eval::golden::read(&crate::support::fixture("bundled-questions.jsonl"))
+        .expect("question set");
+    let outcomes = faqbot::eval::golden::run(bundled(), &questions).unwrap();
+    let (off_topic, on_topic): (Vec<_>, Vec<_>) = outcomes
+        .iter()
+        .partition(|outcome| outcome.golden.expect_none);
+    let answered_off_topic: Vec<_> = off_topic
+        .iter()
+        .filter(|outcome| !outcome.passed)
+        .map(|outcome| &outcome.golden.q)
+        .collect();
+    assert!(
+        answered_off_topic.is_empty(),
+        "off-topic answered: {answered_off_topic:#?}"
+    );
+    let right = on_topic.iter().filter(|outcome| outcome.passed).count();
+    assert!(off_topic.len() >= 30 && on_topic.len() >= 70);
+    assert!(
+        right >= 41,
+        "only {right} of {} on-topic questions answered right",
+        on_topic.len()
+    );
+}

@@ -1,0 +1,6 @@
+//! Integration tests, one binary: the engine on fixture folders, and the real `faqbot` binary.
+
+mod cli;
+mod engine;
+mod knowledge;
+mod support;

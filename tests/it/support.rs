@@ -1,0 +1,67 @@
+//! Shared helpers: fixture folders, the bundled knowledge, and the `faqbot` binary.
+
+use std::path::{Path, PathBuf};
+
+use faqbot::knowledge::KnowledgeBase;
+use faqbot::search::Engine;
+
+/// The knowledge folder shipped in the repo.
+pub fn bundled_knowledge() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+/// The project's shared data (`../shared` beside the repo, as CI has it).
+pub fn shared() -> PathBuf {
+    let dir = std::env::var_os("FAQBOT_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    assert!(
+        dir.join("eval").is_dir(),
+        "the shared data folder {} is missing: clone the repo beside ../shared or set FAQBOT_SHARED_DIR",
+        dir.display()
+    );
+    dir
+}
+
+/// A test fixture file.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A temporary folder holding `files` (relative path, bytes).
+pub fn folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, bytes) in files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folder");
+        }
+        std::fs::write(path, bytes).expect("write fixture");
+    }
+    dir
+}
+
+/// Loads and indexes a folder.
+pub fn engine(dir: &Path) -> Engine {
+    let base = KnowledgeBase::load(dir).expect("load knowledge");
+    Engine::from_knowledge(&base).expect("build index")
+}
+
+/// The bundled knowledge, indexed once per test binary.
+pub fn bundled() -> &'static Engine {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| engine(&bundled_knowledge()))
+}
+
+/// The `faqbot` binary with a clean environment, run in `dir`.
+pub fn faqbot(dir: &Path) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("faqbot").expect("faqbot binary");
+    command
+        .current_dir(dir)
+        .env_remove("FAQBOT_CONFIG")
+        .env_remove("FAQBOT_KNOWLEDGE_DIR")
+        .env_remove("RUST_LOG");
+    command
+}
