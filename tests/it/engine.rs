@@ -201,3 +201,38 @@ fn bundled_question_set_keeps_its_measured_quality() {
         on_topic.len()
     );
 }
+
+#[test]
+fn a_heading_outweighs_the_same_words_in_body_text() {
+    let dir = folder(&[
+        (
+            "a.md",
+            b"## Hot stone massage\n\nSmooth basalt, warmed in water, placed along the back.\n",
+        ),
+        (
+            "b.md",
+            b"## Our menu\n\nWe offer a hot stone massage as well as other treatments.\n",
+        ),
+    ]);
+    let answer = engine(dir.path()).answer("hot stone massage", 2).unwrap();
+    assert_eq!(answer.results.len(), 2);
+    assert_eq!(answer.results[0].source, "a.md");
+}
+
+#[test]
+fn words_close_together_rank_above_words_far_apart() {
+    let dir = folder(&[
+        (
+            "far.md",
+            b"## Notes\n\nYour neck is checked first. Later we talk about any pain you feel.\n",
+        ),
+        (
+            "near.md",
+            b"## Notes\n\nWe ease neck pain first. Later we talk about anything you feel.\n",
+        ),
+    ]);
+    let answer = engine(dir.path()).answer("neck pain", 2).unwrap();
+    assert_eq!(answer.results.len(), 2);
+    assert_eq!(answer.results[0].source, "near.md");
+    assert!(answer.results[0].score > answer.results[1].score);
+}
