@@ -37,6 +37,15 @@ enum Command {
     Check(CheckArgs),
     /// Run golden questions (JSON Lines) or a BEIR retrieval benchmark.
     Eval(EvalArgs),
+    /// Connect to Discord and answer members (needs DISCORD_TOKEN).
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Knowledge folder (default: from the config file, else ./knowledge).
+    #[arg(long, value_name = "DIR")]
+    knowledge: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -86,7 +95,13 @@ struct EvalArgs {
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::telemetry::init("warn");
+    // The bot is a service whose connection events belong in its log; one-shot commands
+    // print only their answer.
+    let default_log = match cli.command {
+        Command::Run(_) => "warn,faqbot=info",
+        _ => "warn",
+    };
+    crate::telemetry::init(default_log);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -107,7 +122,39 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             (None, Some(dir)) => eval_beir(&dir, args.qrels, args.json),
             (None, None) => anyhow::bail!("give a golden-question FILE or --beir DIR"),
         },
+        Command::Run(args) => run_bot(settings, args),
     }
+}
+
+fn run_bot(mut settings: Settings, args: RunArgs) -> Result<ExitCode> {
+    if settings.discord.token.is_none() {
+        return Err(crate::discord::DiscordError::MissingToken.into());
+    }
+    if let Some(dir) = args.knowledge {
+        settings.knowledge_dir = dir;
+    }
+    let engine = engine_for(&settings.knowledge_dir)?;
+    tracing::info!(
+        passages = engine.passages().len(),
+        knowledge = %settings.knowledge_dir.display(),
+        "knowledge indexed"
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let records = std::sync::Arc::new(crate::records::MemoryRecords::default());
+        let bot = crate::discord::start(
+            std::sync::Arc::new(settings),
+            std::sync::Arc::new(engine),
+            records,
+        )
+        .await
+        .context("connecting to Discord")?;
+        bot.wait().await.context("running the Discord client")
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Loads the knowledge folder and indexes it, logging files that could not be loaded.

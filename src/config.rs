@@ -4,6 +4,7 @@
 //! Unknown keys are errors: a misspelt key silently ignored would leave staff wondering why
 //! their setting has no effect.
 
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -30,6 +31,14 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// An environment variable has a wrong value.
+    #[error("{name}: {message}")]
+    Env {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// The config file is not valid TOML, has an unknown key or a wrong value.
     #[error("{path}:{line}: {message}")]
     Invalid {
@@ -47,12 +56,108 @@ pub enum ConfigError {
 pub struct Settings {
     /// The folder of knowledge files.
     pub knowledge_dir: PathBuf,
+    /// How the bot connects to Discord and where it listens.
+    pub discord: DiscordSettings,
+    /// Lines added to answers.
+    pub answers: AnswerSettings,
 }
+
+/// The Discord side of the settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscordSettings {
+    /// The bot token: from `DISCORD_TOKEN`, else the config file.
+    pub token: Option<Secret>,
+    /// A server to register the slash commands in at once (during setup); without it they are
+    /// registered globally, which Discord may take up to an hour to show.
+    pub guild_id: Option<u64>,
+    /// Channels where the bot answers questions without being mentioned.
+    pub help_channels: Vec<u64>,
+    /// Base URL of a Discord REST proxy; when set, every REST call and the gateway lookup go
+    /// through it and serenity's own rate limiter is off (the proxy owns rate limits).
+    pub api_proxy: Option<String>,
+    /// How many questions one member may ask per `cooldown_seconds`.
+    pub cooldown_questions: NonZeroU32,
+    /// The window of the cooldown, in seconds.
+    pub cooldown_seconds: NonZeroU32,
+    /// Longer questions are cut to this many characters (not rejected).
+    pub max_question_chars: NonZeroU32,
+}
+
+/// Fixed lines the bot adds to what it says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerSettings {
+    /// Shown under every answer: health content is general information.
+    pub disclaimer: String,
+    /// How to reach a person, shown when the bot does not know.
+    pub staff_contact: String,
+}
+
+/// A secret that never prints itself, so it cannot leak into logs or error messages.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The bot token's environment variable, as Discord's own documentation names it.
+pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
+/// Overrides `discord.api_proxy`.
+pub const API_PROXY_ENV: &str = "FAQBOT_API_PROXY";
+
+/// The disclaimer shown under answers unless the config sets another.
+pub const DEFAULT_DISCLAIMER: &str =
+    "General information, not medical advice. If you have a health condition, ask your doctor.";
+/// The staff contact line shown when the bot does not know, unless the config sets another.
+pub const DEFAULT_STAFF_CONTACT: &str =
+    "Our staff are happy to help: ask at the front desk or call the clinic.";
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             knowledge_dir: PathBuf::from(DEFAULT_KNOWLEDGE_DIR),
+            discord: DiscordSettings::default(),
+            answers: AnswerSettings::default(),
+        }
+    }
+}
+
+impl Default for DiscordSettings {
+    fn default() -> Self {
+        DiscordSettings {
+            token: None,
+            guild_id: None,
+            help_channels: Vec::new(),
+            api_proxy: None,
+            // A member with a real question asks a few in a row; more than five a minute is
+            // a script or a game.
+            cooldown_questions: NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN),
+            cooldown_seconds: NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN),
+            // Enough for a question with its story; the search cuts at 2,000 anyway.
+            max_question_chars: NonZeroU32::new(1_000).unwrap_or(NonZeroU32::MIN),
+        }
+    }
+}
+
+impl Default for AnswerSettings {
+    fn default() -> Self {
+        AnswerSettings {
+            disclaimer: DEFAULT_DISCLAIMER.to_string(),
+            staff_contact: DEFAULT_STAFF_CONTACT.to_string(),
         }
     }
 }
@@ -62,6 +167,47 @@ impl Default for Settings {
 #[serde(deny_unknown_fields)]
 struct FileSettings {
     knowledge_dir: Option<PathBuf>,
+    #[serde(default)]
+    discord: FileDiscord,
+    #[serde(default)]
+    answers: FileAnswers,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDiscord {
+    token: Option<String>,
+    guild_id: Option<u64>,
+    help_channels: Option<Vec<u64>>,
+    #[serde(default, deserialize_with = "proxy_url")]
+    api_proxy: Option<String>,
+    cooldown_questions: Option<NonZeroU32>,
+    cooldown_seconds: Option<NonZeroU32>,
+    max_question_chars: Option<NonZeroU32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAnswers {
+    disclaimer: Option<String>,
+    staff_contact: Option<String>,
+}
+
+fn proxy_url<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let url = String::deserialize(deserializer)?;
+    check_proxy_url(&url).map_err(serde::de::Error::custom)?;
+    Ok(Some(url.trim_end_matches('/').to_string()))
+}
+
+fn check_proxy_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| format!("api_proxy must start with http:// or https://, not \"{url}\""))?;
+    if rest.trim_matches('/').is_empty() {
+        return Err(format!("api_proxy \"{url}\" has no host"));
+    }
+    Ok(())
 }
 
 impl Settings {
@@ -78,10 +224,26 @@ impl Settings {
         if let Some(path) = file {
             settings.apply_file(path)?;
         }
-        if let Some(dir) = std::env::var_os(KNOWLEDGE_ENV).filter(|dir| !dir.is_empty()) {
-            settings.knowledge_dir = PathBuf::from(dir);
-        }
+        settings.apply_env()?;
         Ok(settings)
+    }
+
+    fn apply_env(&mut self) -> Result<(), ConfigError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
+        if let Some(dir) = var(KNOWLEDGE_ENV) {
+            self.knowledge_dir = PathBuf::from(dir);
+        }
+        if let Some(token) = var(TOKEN_ENV) {
+            self.discord.token = Some(Secret::new(token.trim()));
+        }
+        if let Some(url) = var(API_PROXY_ENV) {
+            check_proxy_url(&url).map_err(|message| ConfigError::Env {
+                name: API_PROXY_ENV,
+                message,
+            })?;
+            self.discord.api_proxy = Some(url.trim_end_matches('/').to_string());
+        }
+        Ok(())
     }
 
     fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
@@ -101,6 +263,21 @@ impl Settings {
             // the bot happens to be started from.
             let base = path.parent().unwrap_or(Path::new(""));
             self.knowledge_dir = base.join(dir);
+        }
+        let discord = &mut self.discord;
+        let d = file.discord;
+        discord.token = d.token.map(Secret::new).or(discord.token.take());
+        discord.guild_id = d.guild_id.or(discord.guild_id);
+        discord.help_channels = d.help_channels.unwrap_or(std::mem::take(&mut discord.help_channels));
+        discord.api_proxy = d.api_proxy.or(discord.api_proxy.take());
+        discord.cooldown_questions = d.cooldown_questions.unwrap_or(discord.cooldown_questions);
+        discord.cooldown_seconds = d.cooldown_seconds.unwrap_or(discord.cooldown_seconds);
+        discord.max_question_chars = d.max_question_chars.unwrap_or(discord.max_question_chars);
+        if let Some(disclaimer) = file.answers.disclaimer {
+            self.answers.disclaimer = disclaimer;
+        }
+        if let Some(contact) = file.answers.staff_contact {
+            self.answers.staff_contact = contact;
         }
         Ok(())
     }
@@ -131,6 +308,69 @@ mod tests {
         };
         assert_eq!(*line, 2);
         assert!(message.contains("unknown field"), "{message}");
+    }
+
+    #[test]
+    fn every_key_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("faqbot.toml");
+        std::fs::write(
+            &path,
+            r#"
+knowledge_dir = "kb"
+[discord]
+token = "from-file"
+guild_id = 42
+help_channels = [1, 2]
+api_proxy = "http://127.0.0.1:8080/"
+cooldown_questions = 3
+cooldown_seconds = 30
+max_question_chars = 500
+[answers]
+disclaimer = "Not advice."
+staff_contact = "Call us."
+"#,
+        )
+        .unwrap();
+        let mut settings = Settings::default();
+        settings.apply_file(&path).unwrap();
+        let discord = &settings.discord;
+        assert_eq!(discord.token, Some(Secret::new("from-file")));
+        assert_eq!(discord.guild_id, Some(42));
+        assert_eq!(discord.help_channels, vec![1, 2]);
+        assert_eq!(discord.api_proxy.as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(discord.cooldown_questions.get(), 3);
+        assert_eq!(discord.cooldown_seconds.get(), 30);
+        assert_eq!(discord.max_question_chars.get(), 500);
+        assert_eq!(settings.answers.disclaimer, "Not advice.");
+        assert_eq!(settings.answers.staff_contact, "Call us.");
+    }
+
+    #[test]
+    fn bad_values_are_errors_on_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("faqbot.toml");
+        for (text, line, words) in [
+            ("[discord]\ncooldown_questions = 0\n", 2, "nonzero"),
+            ("[discord]\n\napi_proxy = \"localhost:8080\"\n", 3, "http://"),
+            ("[discord]\nhelp_channels = [\"general\"]\n", 2, "invalid type"),
+            ("[answers]\ndisclaimr = \"x\"\n", 2, "unknown field"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = Settings::default().apply_file(&path).unwrap_err();
+            let ConfigError::Invalid { line: at, message, .. } = &err else {
+                panic!("{err:?}");
+            };
+            assert_eq!(*at, line, "{text}: {message}");
+            assert!(message.contains(words), "{text}: {message}");
+        }
+    }
+
+    #[test]
+    fn the_token_never_prints() {
+        let mut settings = Settings::default();
+        settings.discord.token = Some(Secret::new("super-secret-token"));
+        assert!(!format!("{settings:?}").contains("super-secret"));
     }
 
     #[test]

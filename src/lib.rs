@@ -9,7 +9,9 @@
 pub mod answer;
 pub mod cli;
 pub mod config;
+pub mod discord;
 pub mod eval;
 pub mod knowledge;
+pub mod records;
 pub mod search;
 pub mod telemetry;

@@ -370,6 +370,29 @@ impl Analyzer {
             .collect()
     }
 
+    /// Where in `text` the words whose stem is in `stems` stand, as byte ranges.
+    pub fn spans_of(
+        &mut self,
+        text: &str,
+        stems: &std::collections::HashSet<&str>,
+    ) -> Vec<std::ops::Range<usize>> {
+        let mut words = Vec::new();
+        {
+            let mut stream = self.words.token_stream(text);
+            while let Some(token) = stream.next() {
+                words.push((token.text.clone(), token.offset_from..token.offset_to));
+            }
+        }
+        let mut spans = Vec::new();
+        for (word, range) in words {
+            if !self.stop_words.contains(word.as_str()) && stems.contains(self.stem(&word).as_str())
+            {
+                spans.push(range);
+            }
+        }
+        spans
+    }
+
     /// The stem of one lowercased word.
     pub fn stem(&mut self, word: &str) -> String {
         let mut stream = self.stemmer.token_stream(word);

@@ -18,7 +18,7 @@ use thiserror::Error;
 use tracing::{debug, info_span};
 
 pub use abstain::MIN_COVERAGE;
-pub use query::MAX_QUESTION_CHARS;
+pub use query::{MAX_QUESTION_CHARS, cut_chars as cut_question};
 
 use crate::answer::{Answer, Hit};
 use crate::knowledge::{Diagnostic, KnowledgeBase, Passage, Synonyms};
@@ -79,6 +79,44 @@ impl Engine {
             analyzer,
             diagnostics,
         })
+    }
+
+    /// Where the words of `terms` (as in [`Hit::matched_terms`]) stand in `text`, as byte
+    /// ranges in order: what a display may highlight.
+    pub fn highlights(&self, text: &str, terms: &[String]) -> Vec<std::ops::Range<usize>> {
+        let stems: HashSet<&str> = terms.iter().map(String::as_str).collect();
+        self.analyzer.clone().spans_of(text, &stems)
+    }
+
+    /// Questions and headings to suggest while a member types: with nothing typed, the FAQ
+    /// questions in the order staff wrote them; otherwise headings containing what is typed,
+    /// then the headings of the passages that best match it.
+    pub fn suggestions(&self, typed: &str, limit: usize) -> Result<Vec<String>, SearchError> {
+        let typed = typed.trim();
+        let mut found: Vec<&str> = Vec::new();
+        fn push<'a>(heading: &'a str, found: &mut Vec<&'a str>, limit: usize) {
+            if found.len() < limit && !found.iter().any(|seen| seen.eq_ignore_ascii_case(heading)) {
+                found.push(heading);
+            }
+        }
+        if typed.is_empty() {
+            for passage in self.passages.iter().filter(|p| p.is_question()) {
+                push(passage.heading.as_deref().unwrap_or(&passage.title), &mut found, limit);
+            }
+            return Ok(found.into_iter().map(str::to_string).collect());
+        }
+        let lower = typed.to_lowercase();
+        for passage in &self.passages {
+            let heading = passage.heading.as_deref().unwrap_or(&passage.title);
+            if heading.to_lowercase().contains(&lower) {
+                push(heading, &mut found, limit);
+            }
+        }
+        for (position, _) in self.rank(typed, limit * 2)? {
+            let passage = &self.passages[position];
+            push(passage.heading.as_deref().unwrap_or(&passage.title), &mut found, limit);
+        }
+        Ok(found.into_iter().map(str::to_string).collect())
     }
 
     /// Every passage indexed, in index order.

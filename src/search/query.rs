@@ -373,7 +373,7 @@ fn phrase_in(phrase: &Phrase, field: Field) -> Box<dyn Query> {
 }
 
 /// The first `max` characters of `text`, cut on a character boundary.
-pub(crate) fn cut_chars(text: &str, max: usize) -> &str {
+pub fn cut_chars(text: &str, max: usize) -> &str {
     match text.char_indices().nth(max) {
         Some((end, _)) => &text[..end],
         None => text,

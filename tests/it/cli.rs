@@ -277,3 +277,29 @@ fn eval_beir_on_scifact_reaches_published_bm25_quality() {
     let ndcg = report["ndcg_at_10"].as_f64().unwrap();
     assert!(ndcg >= 0.665, "nDCG@10 {ndcg}");
 }
+
+/// The repo's golden questions for the bundled knowledge (every starter topic in three
+/// wordings, and off-topic questions that share words with the clinic's) all pass, through
+/// the real binary exactly as staff would run them.
+#[test]
+fn every_golden_file_passes_on_the_bundled_knowledge() {
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut files: Vec<_> = std::fs::read_dir(&golden)
+        .expect("tests/golden")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    let dir = tempfile::tempdir().unwrap();
+    for file in files {
+        faqbot(dir.path())
+            .arg("eval")
+            .arg(&file)
+            .arg("--knowledge")
+            .arg(bundled_knowledge())
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(" 0 failed"));
+    }
+}

@@ -2,5 +2,6 @@
 
 mod cli;
 mod engine;
+mod fake_discord_smoke;
 mod knowledge;
 mod support;

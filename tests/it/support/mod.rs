@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use faqbot::knowledge::KnowledgeBase;
 use faqbot::search::Engine;
 
+pub mod fake_discord;
+
 /// The knowledge folder shipped in the repo.
 pub fn bundled_knowledge() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")

@@ -1,0 +1,73 @@
+//! `/ask`: the slash command members use, with autocomplete of the knowledge's questions.
+
+use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
+
+use super::format::{self, AUTOCOMPLETE_CHOICES};
+use super::{Bot, Context, DiscordError, Outcome};
+use crate::records::Channel;
+
+/// Discord drops an interaction not answered within 3 s; past this the reply is deferred
+/// ("faqbot is thinking...") so a slow moment never loses the question.
+const DEFER_AFTER: Duration = Duration::from_millis(1500);
+
+/// Ask a question about massage or the clinic
+#[poise::command(slash_command)]
+pub(crate) async fn ask(
+    ctx: Context<'_>,
+    #[description = "Your question, e.g. \"can massage help me sleep?\""]
+    #[autocomplete = "autocomplete_question"]
+    question: String,
+) -> Result<(), DiscordError> {
+    let member = ctx.author().id.get();
+    let bot = ctx.data();
+    let work = bot.ask(member, &question, Channel::Command);
+    tokio::pin!(work);
+    let outcome = match tokio::time::timeout(DEFER_AFTER, &mut work).await {
+        Ok(outcome) => outcome?,
+        Err(_) => {
+            ctx.defer().await?;
+            work.await?
+        }
+    };
+    ctx.send(reply(bot, outcome)).await?;
+    Ok(())
+}
+
+/// What `/ask` (and a mention) shows for an outcome.
+fn reply(bot: &Bot, outcome: Outcome) -> poise::CreateReply {
+    let reply = poise::CreateReply::default().allowed_mentions(serenity::CreateAllowedMentions::new());
+    match outcome {
+        Outcome::TooSoon(wait) => reply.content(format::too_soon(wait)).ephemeral(true),
+        Outcome::Answer { answer, .. } if !answer.answered => {
+            reply.content(format::not_known(&answer, bot.texts()))
+        }
+        Outcome::Answer { id, answer } => reply
+            .embed(format::answer_embed(&answer, &bot.highlights(&answer), bot.texts()))
+            .components(format::answer_buttons(id, answer.results.len() > 1)),
+    }
+}
+
+/// Suggests the knowledge's questions as the member types.
+async fn autocomplete_question(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let engine = std::sync::Arc::clone(&ctx.data().engine);
+    let typed = partial.to_string();
+    let suggestions =
+        tokio::task::spawn_blocking(move || engine.suggestions(&typed, AUTOCOMPLETE_CHOICES)).await;
+    let suggestions = match suggestions {
+        Ok(Ok(suggestions)) => suggestions,
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "autocomplete failed");
+            Vec::new()
+        }
+        Err(err) => {
+            tracing::warn!(%err, "autocomplete worker failed");
+            Vec::new()
+        }
+    };
+    serenity::CreateAutocompleteResponse::new().set_choices(format::choices(suggestions))
+}

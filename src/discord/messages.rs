@@ -1,0 +1,152 @@
+//! Messages: answering when mentioned, and in help channels when confident.
+//!
+//! A mention is always answered (or told kindly that the bot does not know). In a help channel
+//! the bot was not asked directly, so it speaks only when a message reads like a question and
+//! the answer covers it well; otherwise it stays quiet and lets people talk.
+
+use poise::serenity_prelude as serenity;
+
+use super::format;
+use super::{Bot, DiscordError, Outcome};
+use crate::records::Channel;
+
+/// In help channels an answer must cover this much of the question (stricter than the
+/// engine's own threshold): an unasked-for wrong answer is worse than silence.
+const HELP_CHANNEL_MIN_COVERAGE: f32 = 0.75;
+/// Words a question often starts with.
+const QUESTION_OPENERS: &[&str] = &[
+    "what", "how", "why", "when", "where", "which", "who", "can", "could", "should", "would",
+    "is", "are", "do", "does", "did", "will", "may", "any", "anyone",
+];
+/// Fewer words are greetings or reactions, not questions.
+const MIN_QUESTION_WORDS: usize = 3;
+
+pub(crate) async fn on_message(
+    ctx: &serenity::Context,
+    bot: &Bot,
+    message: &serenity::Message,
+) -> Result<(), DiscordError> {
+    let me = ctx.cache.current_user().id;
+    if message.author.bot || message.author.id == me {
+        return Ok(());
+    }
+    let mentioned = message.mentions_user_id(me);
+    let in_help_channel = bot
+        .settings
+        .discord
+        .help_channels
+        .contains(&message.channel_id.get());
+    if !mentioned && !in_help_channel {
+        return Ok(());
+    }
+    let question = without_mentions(&message.content);
+    if !mentioned && !looks_like_question(&question) {
+        return Ok(());
+    }
+    if !bot.first_time(message.id.get()) {
+        return Ok(());
+    }
+    let channel = if mentioned {
+        Channel::Mention
+    } else {
+        Channel::HelpChannel
+    };
+    let outcome = bot.ask(message.author.id.get(), &question, channel).await?;
+    let reply = serenity::CreateMessage::new()
+        .reference_message(message)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    let reply = match outcome {
+        Outcome::TooSoon(_) if !mentioned => return Ok(()),
+        Outcome::TooSoon(wait) => reply.content(format::too_soon(wait)),
+        Outcome::Answer { answer, .. } if !answer.answered => {
+            if !mentioned {
+                return Ok(());
+            }
+            reply.content(format::not_known(&answer, bot.texts()))
+        }
+        Outcome::Answer { id, answer } => {
+            let confident = answer
+                .best()
+                .is_some_and(|best| best.coverage >= HELP_CHANNEL_MIN_COVERAGE);
+            if !mentioned && !confident {
+                return Ok(());
+            }
+            reply
+                .embed(format::answer_embed(&answer, &bot.highlights(&answer), bot.texts()))
+                .components(format::answer_buttons(id, answer.results.len() > 1))
+        }
+    };
+    message.channel_id.send_message(&ctx.http, reply).await?;
+    Ok(())
+}
+
+/// The message without user, role and channel mentions or `@everyone`/`@here`: they are
+/// addressing, not part of the question.
+pub(crate) fn without_mentions(content: &str) -> String {
+    let mut out = String::with_capacity(content.len());
+    let mut rest = content;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let is_mention = ["<@", "<#"].iter().any(|p| tail.starts_with(p));
+        match tail.find('>') {
+            Some(end) if is_mention => {
+                let inner = &tail[1..end];
+                let id = inner.trim_start_matches(['@', '#', '!', '&']);
+                if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) {
+                    rest = &tail[end + 1..];
+                    continue;
+                }
+                out.push('<');
+                rest = &tail[1..];
+            }
+            _ => {
+                out.push('<');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace("@everyone", "")
+        .replace("@here", "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether a help-channel message reads like a question: it ends in `?`, or opens with a
+/// question word, and has a few words.
+pub(crate) fn looks_like_question(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() < MIN_QUESTION_WORDS {
+        return false;
+    }
+    let first = words[0]
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    text.trim_end().ends_with('?') || QUESTION_OPENERS.contains(&first.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_are_removed() {
+        assert_eq!(
+            without_mentions("<@123> can massage help <@!456> me sleep? <@&789> @everyone @here <#42>"),
+            "can massage help me sleep?"
+        );
+        assert_eq!(without_mentions("a <b> c <@x>"), "a <b> c <@x>");
+    }
+
+    #[test]
+    fn questions_are_told_from_chat() {
+        assert!(looks_like_question("can massage help me sleep?"));
+        assert!(looks_like_question("how often should I come in"));
+        assert!(looks_like_question("my back hurts after yoga, normal?"));
+        assert!(!looks_like_question("thanks everyone!"));
+        assert!(!looks_like_question("see you tomorrow at the clinic"));
+        assert!(!looks_like_question("ok?"));
+    }
+}

@@ -1,0 +1,301 @@
+//! The Discord adapter: connects the answer engine to Discord with poise on serenity.
+//!
+//! Members ask with `/ask`, by mentioning the bot, or in a configured help channel; all three
+//! go through [`Bot::ask`], which rate-limits per member, runs the engine off the async
+//! runtime, records the question without the member's identity, and hands back what to show.
+//! Formatting is in [`format`], pure and tested without a network. Nothing the bot sends can
+//! ping anyone: every message carries empty `allowed_mentions`.
+
+mod ask;
+mod buttons;
+pub mod format;
+mod messages;
+
+use std::hash::BuildHasher;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use poise::serenity_prelude as serenity;
+use thiserror::Error;
+use tracing::{Instrument, info, info_span};
+
+use crate::answer::Answer;
+use crate::config::Settings;
+use crate::records::{Asked, Channel, Records, VoterKey};
+use crate::search::Engine;
+use format::{ANSWER_PASSAGES, Texts};
+
+/// How many answers are kept for their buttons; older ones answer "ask again".
+const REMEMBERED_ANSWERS: usize = 2_000;
+/// How many message ids are kept to never answer one twice (Discord may redeliver on resume).
+const REMEMBERED_MESSAGES: usize = 5_000;
+
+/// Errors of the Discord side. Their messages never contain the token.
+#[derive(Debug, Error)]
+pub enum DiscordError {
+    /// No token configured.
+    #[error(
+        "no Discord bot token: set the DISCORD_TOKEN environment variable (or `token` under [discord] in faqbot.toml)"
+    )]
+    MissingToken,
+    /// serenity failed to start or run the client.
+    #[error("the Discord client failed")]
+    Client(#[from] serenity::Error),
+    /// The engine failed while answering.
+    #[error("the answer engine failed")]
+    Engine(#[from] crate::search::SearchError),
+    /// The engine's worker thread died.
+    #[error("the answer engine stopped unexpectedly")]
+    Worker(#[from] tokio::task::JoinError),
+}
+
+/// poise's command context with faqbot's state.
+pub(crate) type Context<'a> = poise::Context<'a, Bot, DiscordError>;
+
+/// Everything the bot's handlers share.
+pub struct Bot {
+    engine: Arc<Engine>,
+    settings: Arc<Settings>,
+    records: Arc<dyn Records>,
+    limiter: DefaultKeyedRateLimiter<u64>,
+    answers: Mutex<lru::LruCache<u64, Answer>>,
+    handled_messages: Mutex<lru::LruCache<u64, ()>>,
+    next_answer: AtomicU64,
+    voter_salt: std::collections::hash_map::RandomState,
+}
+
+/// What a question turned into.
+pub(crate) enum Outcome {
+    /// The member asked too often; they may ask again after this long.
+    TooSoon(Duration),
+    /// The engine's answer, numbered for its buttons (answered or not).
+    Answer { id: u64, answer: Answer },
+}
+
+impl Bot {
+    /// The bot's shared state.
+    pub fn new(engine: Arc<Engine>, settings: Arc<Settings>, records: Arc<dyn Records>) -> Self {
+        let discord = &settings.discord;
+        let period = Duration::from_secs(u64::from(discord.cooldown_seconds.get()))
+            / discord.cooldown_questions.get();
+        let quota = Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_second(discord.cooldown_questions))
+            .allow_burst(discord.cooldown_questions);
+        Bot {
+            engine,
+            records,
+            limiter: RateLimiter::keyed(quota),
+            answers: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_ANSWERS))),
+            handled_messages: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_MESSAGES))),
+            next_answer: AtomicU64::new(1),
+            voter_salt: std::collections::hash_map::RandomState::new(),
+            settings,
+        }
+    }
+
+    /// The lines from the config that answers carry.
+    pub(crate) fn texts(&self) -> Texts<'_> {
+        Texts {
+            disclaimer: &self.settings.answers.disclaimer,
+            staff_contact: &self.settings.answers.staff_contact,
+        }
+    }
+
+    /// Answers a member's question: rate-limited per member, cut to the configured length,
+    /// searched off the async runtime, and recorded without the member's identity.
+    pub(crate) async fn ask(
+        &self,
+        member: u64,
+        question: &str,
+        channel: Channel,
+    ) -> Result<Outcome, DiscordError> {
+        if let Err(not_until) = self.limiter.check_key(&member) {
+            return Ok(Outcome::TooSoon(not_until.wait_time_from(DefaultClock::default().now())));
+        }
+        let question = crate::search::cut_question(
+            question,
+            self.settings.discord.max_question_chars.get() as usize,
+        )
+        .to_string();
+        let engine = Arc::clone(&self.engine);
+        let span = info_span!("ask", ?channel);
+        let answer = tokio::task::spawn_blocking(move || {
+            let _entered = span.entered();
+            engine.answer(&question, ANSWER_PASSAGES)
+        })
+        .await??;
+        let best = answer.best();
+        self.records.asked(Asked {
+            question: answer.question.clone(),
+            at: std::time::SystemTime::now(),
+            channel,
+            answered: answer.answered,
+            top_source: best.map(|hit| format!("{}:{}", hit.source, hit.line)),
+            score: best.map(|hit| hit.score),
+        });
+        let id = self.next_answer.fetch_add(1, Ordering::Relaxed);
+        if answer.answered {
+            self.remember(id, answer.clone());
+        }
+        Ok(Outcome::Answer { id, answer })
+    }
+
+    /// Bold ranges for the best passage's matched words.
+    pub(crate) fn highlights(&self, answer: &Answer) -> Vec<std::ops::Range<usize>> {
+        answer
+            .best()
+            .map(|best| self.engine.highlights(&best.text, &best.matched_terms))
+            .unwrap_or_default()
+    }
+
+    fn remember(&self, id: u64, answer: Answer) {
+        lock(&self.answers).put(id, answer);
+    }
+
+    pub(crate) fn recall(&self, id: u64) -> Option<Answer> {
+        lock(&self.answers).get(&id).cloned()
+    }
+
+    /// Whether this message is new; marks it handled.
+    pub(crate) fn first_time(&self, message: u64) -> bool {
+        lock(&self.handled_messages).put(message, ()).is_none()
+    }
+
+    /// The voter key of a member: a salted hash, so votes never hold a member id.
+    pub(crate) fn voter(&self, member: u64) -> VoterKey {
+        VoterKey(self.voter_salt.hash_one(member))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn nonzero(n: usize) -> NonZeroUsize {
+    NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
+}
+
+/// A bot connected to Discord (or to whatever `api_proxy` points at).
+pub struct RunningBot {
+    shards: Arc<serenity::ShardManager>,
+    task: tokio::task::JoinHandle<Result<(), serenity::Error>>,
+}
+
+impl RunningBot {
+    /// Disconnects every shard and waits for the client to stop.
+    pub async fn shutdown(self) -> Result<(), DiscordError> {
+        self.shards.shutdown_all().await;
+        self.task.await??;
+        Ok(())
+    }
+
+    /// Waits until the client stops by itself (a fatal gateway error) or Ctrl-C is pressed.
+    pub async fn wait(self) -> Result<(), DiscordError> {
+        let RunningBot { shards, mut task } = self;
+        tokio::select! {
+            result = &mut task => result??,
+            _ = tokio::signal::ctrl_c() => {
+                info!("Ctrl-C: disconnecting");
+                shards.shutdown_all().await;
+                task.await??;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Connects to Discord with `settings` and starts answering; returns once the client runs.
+pub async fn start(
+    settings: Arc<Settings>,
+    engine: Arc<Engine>,
+    records: Arc<dyn Records>,
+) -> Result<RunningBot, DiscordError> {
+    let discord = &settings.discord;
+    let token = discord.token.clone().ok_or(DiscordError::MissingToken)?;
+    let mut http = serenity::HttpBuilder::new(token.expose());
+    if let Some(proxy) = &discord.api_proxy {
+        // serenity's rate limiter sends to discord.com directly, bypassing the proxy, and the
+        // proxy owns rate limits anyway.
+        http = http.proxy(proxy.as_str()).ratelimiter_disabled(true);
+    }
+    let http = http.build();
+    let mut intents = serenity::GatewayIntents::GUILDS
+        | serenity::GatewayIntents::GUILD_MESSAGES
+        | serenity::GatewayIntents::DIRECT_MESSAGES;
+    if !discord.help_channels.is_empty() {
+        // Privileged: only needed to read help-channel messages that do not mention the bot.
+        intents |= serenity::GatewayIntents::MESSAGE_CONTENT;
+    }
+    let guild = discord.guild_id.map(serenity::GuildId::new);
+    let bot = Bot::new(engine, Arc::clone(&settings), records);
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: vec![ask::ask()],
+            allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
+            on_error: |error| Box::pin(on_error(error)),
+            event_handler: |framework, event| Box::pin(on_event(framework, event)),
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                let commands = &framework.options().commands;
+                match guild {
+                    Some(guild) => poise::builtins::register_in_guild(ctx, commands, guild).await?,
+                    None => poise::builtins::register_globally(ctx, commands).await?,
+                }
+                info!(user = %ready.user.name, ?guild, "connected; commands registered");
+                Ok(bot)
+            })
+        })
+        .build();
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents)
+        .framework(framework)
+        .await?;
+    let shards = Arc::clone(&client.shard_manager);
+    let task = tokio::spawn(async move { client.start().await }.instrument(info_span!("discord")));
+    Ok(RunningBot { shards, task })
+}
+
+async fn on_event(
+    framework: poise::FrameworkContext<'_, Bot, DiscordError>,
+    event: &serenity::FullEvent,
+) -> Result<(), DiscordError> {
+    match event {
+        serenity::FullEvent::Message { new_message } => {
+            messages::on_message(framework.serenity_context, framework.user_data, new_message).await
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(press),
+        } => buttons::on_press(framework.serenity_context, framework.user_data, press).await,
+        _ => Ok(()),
+    }
+}
+
+/// One place for errors: the whole chain goes to the log, the member gets a kind sentence.
+async fn on_error(error: poise::FrameworkError<'_, Bot, DiscordError>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            tracing::error!(error = format!("{:#}", anyhow::Error::from(error)), "command failed");
+            let reply = poise::CreateReply::default()
+                .content("Sorry, something went wrong on my side. Please try again in a moment.")
+                .ephemeral(true)
+                .allowed_mentions(serenity::CreateAllowedMentions::new());
+            if let Err(err) = ctx.send(reply).await {
+                tracing::warn!(%err, "could not tell the member about the error");
+            }
+        }
+        poise::FrameworkError::EventHandler { error, .. } => {
+            tracing::error!(error = format!("{:#}", anyhow::Error::from(error)), "event handler failed");
+        }
+        other => {
+            if let Err(err) = poise::builtins::on_error(other).await {
+                tracing::error!(%err, "error while handling an error");
+            }
+        }
+    }
+}
