@@ -193,7 +193,9 @@ struct FileAnswers {
     staff_contact: Option<String>,
 }
 
-fn proxy_url<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+fn proxy_url<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
     let url = String::deserialize(deserializer)?;
     check_proxy_url(&url).map_err(serde::de::Error::custom)?;
     Ok(Some(url.trim_end_matches('/').to_string()))
@@ -229,7 +231,11 @@ impl Settings {
     }
 
     fn apply_env(&mut self) -> Result<(), ConfigError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+        };
         if let Some(dir) = var(KNOWLEDGE_ENV) {
             self.knowledge_dir = PathBuf::from(dir);
         }
@@ -268,7 +274,9 @@ impl Settings {
         let d = file.discord;
         discord.token = d.token.map(Secret::new).or(discord.token.take());
         discord.guild_id = d.guild_id.or(discord.guild_id);
-        discord.help_channels = d.help_channels.unwrap_or(std::mem::take(&mut discord.help_channels));
+        discord.help_channels = d
+            .help_channels
+            .unwrap_or(std::mem::take(&mut discord.help_channels));
         discord.api_proxy = d.api_proxy.or(discord.api_proxy.take());
         discord.cooldown_questions = d.cooldown_questions.unwrap_or(discord.cooldown_questions);
         discord.cooldown_seconds = d.cooldown_seconds.unwrap_or(discord.cooldown_seconds);
@@ -352,13 +360,24 @@ staff_contact = "Call us."
         let path = dir.path().join("faqbot.toml");
         for (text, line, words) in [
             ("[discord]\ncooldown_questions = 0\n", 2, "nonzero"),
-            ("[discord]\n\napi_proxy = \"localhost:8080\"\n", 3, "http://"),
-            ("[discord]\nhelp_channels = [\"general\"]\n", 2, "invalid type"),
+            (
+                "[discord]\n\napi_proxy = \"localhost:8080\"\n",
+                3,
+                "http://",
+            ),
+            (
+                "[discord]\nhelp_channels = [\"general\"]\n",
+                2,
+                "invalid type",
+            ),
             ("[answers]\ndisclaimr = \"x\"\n", 2, "unknown field"),
         ] {
             std::fs::write(&path, text).unwrap();
             let err = Settings::default().apply_file(&path).unwrap_err();
-            let ConfigError::Invalid { line: at, message, .. } = &err else {
+            let ConfigError::Invalid {
+                line: at, message, ..
+            } = &err
+            else {
                 panic!("{err:?}");
             };
             assert_eq!(*at, line, "{text}: {message}");

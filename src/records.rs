@@ -79,7 +79,10 @@ struct Memory {
 impl MemoryRecords {
     fn with<T>(&self, f: impl FnOnce(&mut Memory) -> T) -> T {
         // A panic while holding the lock leaves plain data behind; keep serving it.
-        let mut memory = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut memory = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut memory)
     }
 }
@@ -104,7 +107,14 @@ impl Records for MemoryRecords {
     }
 
     fn unanswered(&self) -> Vec<Asked> {
-        self.with(|memory| memory.asked.iter().filter(|a| !a.answered).cloned().collect())
+        self.with(|memory| {
+            memory
+                .asked
+                .iter()
+                .filter(|a| !a.answered)
+                .cloned()
+                .collect()
+        })
     }
 
     fn votes(&self) -> HashMap<String, (u32, u32)> {

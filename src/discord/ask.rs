@@ -37,14 +37,19 @@ pub(crate) async fn ask(
 
 /// What `/ask` (and a mention) shows for an outcome.
 fn reply(bot: &Bot, outcome: Outcome) -> poise::CreateReply {
-    let reply = poise::CreateReply::default().allowed_mentions(serenity::CreateAllowedMentions::new());
+    let reply =
+        poise::CreateReply::default().allowed_mentions(serenity::CreateAllowedMentions::new());
     match outcome {
         Outcome::TooSoon(wait) => reply.content(format::too_soon(wait)).ephemeral(true),
         Outcome::Answer { answer, .. } if !answer.answered => {
             reply.content(format::not_known(&answer, bot.texts()))
         }
         Outcome::Answer { id, answer } => reply
-            .embed(format::answer_embed(&answer, &bot.highlights(&answer), bot.texts()))
+            .embed(format::answer_embed(
+                &answer,
+                &bot.highlights(&answer),
+                bot.texts(),
+            ))
             .components(format::answer_buttons(id, answer.results.len() > 1)),
     }
 }

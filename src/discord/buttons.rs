@@ -67,7 +67,10 @@ pub(crate) async fn on_press(
         },
     };
     press
-        .create_response(&ctx.http, serenity::CreateInteractionResponse::Message(reply))
+        .create_response(
+            &ctx.http,
+            serenity::CreateInteractionResponse::Message(reply),
+        )
         .await?;
     Ok(())
 }

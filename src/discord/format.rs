@@ -94,11 +94,19 @@ impl ButtonAction {
 
 /// The embed for an answered question: the heading as title, the best passage with the
 /// question's words in bold, the disclaimer, related passages, and the source in the footer.
-pub fn answer_embed(answer: &Answer, bold_ranges: &[Range<usize>], texts: Texts<'_>) -> serenity::CreateEmbed {
+pub fn answer_embed(
+    answer: &Answer,
+    bold_ranges: &[Range<usize>],
+    texts: Texts<'_>,
+) -> serenity::CreateEmbed {
     let Some((best, others)) = answer.results.split_first() else {
-        return serenity::CreateEmbed::new().description(fit(texts.staff_contact, EMBED_DESCRIPTION_CHARS));
+        return serenity::CreateEmbed::new()
+            .description(fit(texts.staff_contact, EMBED_DESCRIPTION_CHARS));
     };
-    let title = fit(best.heading.as_deref().unwrap_or(&best.title), EMBED_TITLE_CHARS);
+    let title = fit(
+        best.heading.as_deref().unwrap_or(&best.title),
+        EMBED_TITLE_CHARS,
+    );
     let footer = fit(&source_line(best), FOOTER_CHARS);
     let see_also = others
         .iter()
@@ -108,7 +116,8 @@ pub fn answer_embed(answer: &Answer, bold_ranges: &[Range<usize>], texts: Texts<
         .join("\n");
     let see_also = fit(&see_also, EMBED_FIELD_CHARS);
     let disclaimer = format!("\n\n*{}*", texts.disclaimer.trim());
-    let fixed = count(&title) + count(&footer) + count(&see_also) + "See also".len() + count(&disclaimer);
+    let fixed =
+        count(&title) + count(&footer) + count(&see_also) + "See also".len() + count(&disclaimer);
     let room = EMBED_DESCRIPTION_CHARS
         .min(EMBED_TOTAL_CHARS.saturating_sub(fixed))
         .saturating_sub(count(&disclaimer));
@@ -177,10 +186,16 @@ pub fn more_embeds(hits: &[Hit]) -> Vec<serenity::CreateEmbed> {
         .take(MORE_ANSWERS)
         .map(|hit| {
             serenity::CreateEmbed::new()
-                .title(fit(hit.heading.as_deref().unwrap_or(&hit.title), EMBED_TITLE_CHARS))
+                .title(fit(
+                    hit.heading.as_deref().unwrap_or(&hit.title),
+                    EMBED_TITLE_CHARS,
+                ))
                 .description(fit(&hit.text, MORE_PASSAGE_CHARS))
                 .colour(ANSWER_COLOUR)
-                .footer(serenity::CreateEmbedFooter::new(fit(&source_line(hit), FOOTER_CHARS)))
+                .footer(serenity::CreateEmbedFooter::new(fit(
+                    &source_line(hit),
+                    FOOTER_CHARS,
+                )))
         })
         .collect()
 }
@@ -218,11 +233,16 @@ fn count(text: &str) -> usize {
 pub fn bold(text: &str, ranges: &[Range<usize>]) -> String {
     let mut merged: Vec<Range<usize>> = Vec::new();
     for range in ranges {
-        if range.end > text.len() || !text.is_char_boundary(range.start) || !text.is_char_boundary(range.end) {
+        if range.end > text.len()
+            || !text.is_char_boundary(range.start)
+            || !text.is_char_boundary(range.end)
+        {
             continue;
         }
         match merged.last_mut() {
-            Some(last) if last.end <= range.start && text[last.end..range.start].trim().is_empty() => {
+            Some(last)
+                if last.end <= range.start && text[last.end..range.start].trim().is_empty() =>
+            {
                 last.end = range.end;
             }
             Some(last) if last.end > range.start => {}
@@ -379,14 +399,20 @@ mod tests {
             + text(&embed["description"])
             + text(&embed["footer"]["text"])
             + embed["fields"].as_array().map_or(0, |fields| {
-                fields.iter().map(|f| text(&f["name"]) + text(&f["value"])).sum()
+                fields
+                    .iter()
+                    .map(|f| text(&f["name"]) + text(&f["value"]))
+                    .sum()
             })
     }
 
     #[test]
     fn an_answer_has_heading_bold_words_disclaimer_source_and_see_also() {
         let answer = answered(vec![
-            hit("Can massage help me sleep?", "Massage may help you sleep better."),
+            hit(
+                "Can massage help me sleep?",
+                "Massage may help you sleep better.",
+            ),
             hit("Melatonin", "More."),
             hit("Relaxation", "More."),
             hit("Third", "More."),
@@ -399,7 +425,10 @@ mod tests {
         );
         assert_eq!(embed["footer"]["text"], "Source: Doc (doc.md, line 3)");
         assert_eq!(embed["fields"][0]["name"], "See also");
-        assert_eq!(embed["fields"][0]["value"], "• Melatonin (Doc)\n• Relaxation (Doc)");
+        assert_eq!(
+            embed["fields"][0]["value"],
+            "• Melatonin (Doc)\n• Relaxation (Doc)"
+        );
     }
 
     #[test]
@@ -407,15 +436,36 @@ mod tests {
         let sentence = "This is a long sentence about **massage** and sleep. ";
         let huge = sentence.repeat(400);
         let heading = "Why? ".repeat(100);
-        let answer = answered(vec![hit(&heading, &huge), hit(&heading, &huge), hit(&heading, &huge)]);
+        let answer = answered(vec![
+            hit(&heading, &huge),
+            hit(&heading, &huge),
+            hit(&heading, &huge),
+        ]);
         let embed = json(&answer_embed(&answer, &[], TEXTS));
         assert!(embed["title"].as_str().unwrap().chars().count() <= EMBED_TITLE_CHARS);
         let description = embed["description"].as_str().unwrap();
         assert!(description.chars().count() <= EMBED_DESCRIPTION_CHARS);
-        assert!(description.contains(" …\n\n*Not medical advice.*"), "cut with a marker");
-        assert!(description.matches("**").count() % 2 == 0, "no open bold");
-        assert!(embed["fields"][0]["value"].as_str().unwrap().chars().count() <= EMBED_FIELD_CHARS);
-        assert!(total_chars(&embed) <= EMBED_TOTAL_CHARS, "{}", total_chars(&embed));
+        assert!(
+            description.contains(" …\n\n*Not medical advice.*"),
+            "cut with a marker"
+        );
+        assert!(
+            description.matches("**").count().is_multiple_of(2),
+            "no open bold"
+        );
+        assert!(
+            embed["fields"][0]["value"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count()
+                <= EMBED_FIELD_CHARS
+        );
+        assert!(
+            total_chars(&embed) <= EMBED_TOTAL_CHARS,
+            "{}",
+            total_chars(&embed)
+        );
         let more: Vec<_> = more_embeds(&answer.results).iter().map(json).collect();
         assert!(more.iter().map(total_chars).sum::<usize>() <= EMBED_TOTAL_CHARS);
     }
@@ -431,16 +481,28 @@ mod tests {
         assert!(cut.ends_with("** …"), "{cut}");
         assert!(!cut.contains("wit "), "never mid-word: {cut}");
         assert!(fit(&"x".repeat(500), 50).chars().count() <= 50);
-        let code = fit("Use `a very long inline code span that never closes in time`", 30);
+        let code = fit(
+            "Use `a very long inline code span that never closes in time`",
+            30,
+        );
         assert!(code.ends_with("` …"), "{code}");
     }
 
     #[test]
     fn bold_leaves_markup_alone_and_joins_neighbours() {
-        assert_eq!(bold("trigger point therapy", &[0..7, 8..13]), "**trigger point** therapy");
-        assert_eq!(bold("a **massage** b", &[4..11]), "a **massage** b");
-        assert_eq!(bold("héllo wörld", &[0..6]), "**héllo** wörld");
-        assert_eq!(bold("short", &[0..50]), "short");
+        assert_eq!(
+            bold("trigger point therapy", &[0..7, 8..13]),
+            "**trigger point** therapy"
+        );
+        assert_eq!(
+            bold("a **massage** b", std::slice::from_ref(&(4..11))),
+            "a **massage** b"
+        );
+        assert_eq!(
+            bold("héllo wörld", std::slice::from_ref(&(0..6))),
+            "**héllo** wörld"
+        );
+        assert_eq!(bold("short", std::slice::from_ref(&(0..50))), "short");
     }
 
     #[test]
@@ -468,7 +530,11 @@ mod tests {
 
     #[test]
     fn button_ids_round_trip() {
-        for action in [ButtonAction::Helpful(7), ButtonAction::NotHelpful(8), ButtonAction::More(9)] {
+        for action in [
+            ButtonAction::Helpful(7),
+            ButtonAction::NotHelpful(8),
+            ButtonAction::More(9),
+        ] {
             assert_eq!(ButtonAction::parse(&action.custom_id()), Some(action));
         }
         assert_eq!(ButtonAction::parse("other:helpful:1"), None);

@@ -15,8 +15,8 @@ use crate::records::Channel;
 const HELP_CHANNEL_MIN_COVERAGE: f32 = 0.75;
 /// Words a question often starts with.
 const QUESTION_OPENERS: &[&str] = &[
-    "what", "how", "why", "when", "where", "which", "who", "can", "could", "should", "would",
-    "is", "are", "do", "does", "did", "will", "may", "any", "anyone",
+    "what", "how", "why", "when", "where", "which", "who", "can", "could", "should", "would", "is",
+    "are", "do", "does", "did", "will", "may", "any", "anyone",
 ];
 /// Fewer words are greetings or reactions, not questions.
 const MIN_QUESTION_WORDS: usize = 3;
@@ -72,7 +72,11 @@ pub(crate) async fn on_message(
                 return Ok(());
             }
             reply
-                .embed(format::answer_embed(&answer, &bot.highlights(&answer), bot.texts()))
+                .embed(format::answer_embed(
+                    &answer,
+                    &bot.highlights(&answer),
+                    bot.texts(),
+                ))
                 .components(format::answer_buttons(id, answer.results.len() > 1))
         }
     };
@@ -134,7 +138,9 @@ mod tests {
     #[test]
     fn mentions_are_removed() {
         assert_eq!(
-            without_mentions("<@123> can massage help <@!456> me sleep? <@&789> @everyone @here <#42>"),
+            without_mentions(
+                "<@123> can massage help <@!456> me sleep? <@&789> @everyone @here <#42>"
+            ),
             "can massage help me sleep?"
         );
         assert_eq!(without_mentions("a <b> c <@x>"), "a <b> c <@x>");

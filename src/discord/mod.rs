@@ -115,7 +115,9 @@ impl Bot {
         channel: Channel,
     ) -> Result<Outcome, DiscordError> {
         if let Err(not_until) = self.limiter.check_key(&member) {
-            return Ok(Outcome::TooSoon(not_until.wait_time_from(DefaultClock::default().now())));
+            return Ok(Outcome::TooSoon(
+                not_until.wait_time_from(DefaultClock::default().now()),
+            ));
         }
         let question = crate::search::cut_question(
             question,
@@ -173,7 +175,9 @@ impl Bot {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn nonzero(n: usize) -> NonZeroUsize {
@@ -280,7 +284,10 @@ async fn on_event(
 async fn on_error(error: poise::FrameworkError<'_, Bot, DiscordError>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
-            tracing::error!(error = format!("{:#}", anyhow::Error::from(error)), "command failed");
+            tracing::error!(
+                error = format!("{:#}", anyhow::Error::from(error)),
+                "command failed"
+            );
             let reply = poise::CreateReply::default()
                 .content("Sorry, something went wrong on my side. Please try again in a moment.")
                 .ephemeral(true)
@@ -290,7 +297,10 @@ async fn on_error(error: poise::FrameworkError<'_, Bot, DiscordError>) {
             }
         }
         poise::FrameworkError::EventHandler { error, .. } => {
-            tracing::error!(error = format!("{:#}", anyhow::Error::from(error)), "event handler failed");
+            tracing::error!(
+                error = format!("{:#}", anyhow::Error::from(error)),
+                "event handler failed"
+            );
         }
         other => {
             if let Err(err) = poise::builtins::on_error(other).await {

@@ -101,7 +101,11 @@ impl Engine {
         }
         if typed.is_empty() {
             for passage in self.passages.iter().filter(|p| p.is_question()) {
-                push(passage.heading.as_deref().unwrap_or(&passage.title), &mut found, limit);
+                push(
+                    passage.heading.as_deref().unwrap_or(&passage.title),
+                    &mut found,
+                    limit,
+                );
             }
             return Ok(found.into_iter().map(str::to_string).collect());
         }
@@ -114,7 +118,11 @@ impl Engine {
         }
         for (position, _) in self.rank(typed, limit * 2)? {
             let passage = &self.passages[position];
-            push(passage.heading.as_deref().unwrap_or(&passage.title), &mut found, limit);
+            push(
+                passage.heading.as_deref().unwrap_or(&passage.title),
+                &mut found,
+                limit,
+            );
         }
         Ok(found.into_iter().map(str::to_string).collect())
     }

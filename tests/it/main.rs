@@ -1,6 +1,7 @@
 //! Integration tests, one binary: the engine on fixture folders, and the real `faqbot` binary.
 
 mod cli;
+mod discord;
 mod engine;
 mod fake_discord_smoke;
 mod knowledge;

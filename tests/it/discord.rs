@@ -1,0 +1,535 @@
+//! The bot end to end: the real serenity client (through poise) against the fake Discord,
+//! started through the same `api_proxy` setting a user would set.
+
+use std::sync::Arc;
+
+use faqbot::config::{Secret, Settings};
+use faqbot::discord::RunningBot;
+use faqbot::records::{MemoryRecords, Records};
+use serde_json::Value;
+
+use crate::support::fake_discord::{
+    self, FakeDiscord, Request, autocomplete, button, human, mention_bot, message, other_bot,
+    slash_command,
+};
+use crate::support::{bundled_knowledge, engine};
+
+/// The help channel the tests configure.
+const HELP_CHANNEL: u64 = 1_100_000_000_000_000_777;
+
+struct TestBot {
+    fake: FakeDiscord,
+    bot: RunningBot,
+    records: Arc<MemoryRecords>,
+}
+
+/// Starts the fake Discord and the bot on the bundled knowledge, and waits until the bot has
+/// connected and registered its commands.
+async fn spawn_bot(configure: impl FnOnce(&mut Settings)) -> TestBot {
+    let fake = FakeDiscord::start().await;
+    let mut settings = Settings {
+        knowledge_dir: bundled_knowledge(),
+        ..Settings::default()
+    };
+    settings.discord.token = Some(Secret::new("fake-token"));
+    settings.discord.api_proxy = Some(fake.base_url());
+    settings.discord.guild_id = Some(FakeDiscord::GUILD_ID);
+    settings.discord.help_channels = vec![HELP_CHANNEL];
+    configure(&mut settings);
+    let records = Arc::new(MemoryRecords::default());
+    let engine = Arc::new(engine(&settings.knowledge_dir));
+    let shared: Arc<dyn Records> = records.clone();
+    let bot = faqbot::discord::start(Arc::new(settings), engine, shared)
+        .await
+        .expect("bot starts");
+    fake.wait_ready().await;
+    fake.wait_request(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+        .await;
+    TestBot { fake, bot, records }
+}
+
+impl TestBot {
+    /// Sends `/ask question` and returns the interaction callback's body.
+    async fn ask(&self, question: &str, user: &Value) -> Value {
+        let interaction = slash_command("ask", &[("question", question)], user);
+        self.callback_of(interaction).await
+    }
+
+    /// Dispatches an interaction and returns the body of its callback.
+    async fn callback_of(&self, interaction: Value) -> Value {
+        callback_of(&self.fake, interaction).await
+    }
+
+    /// Dispatches a message and returns the bot's reply to it.
+    async fn reply_to(&self, message: Value) -> Request {
+        let id = str_of(&message["id"]).to_string();
+        let channel = str_of(&message["channel_id"]).to_string();
+        self.fake.dispatch("MESSAGE_CREATE", message).await;
+        self.fake
+            .wait_request(|r| {
+                r.is("POST", &format!("/api/v10/channels/{channel}/messages"))
+                    && r.body["message_reference"]["message_id"] == id.as_str()
+            })
+            .await
+    }
+
+    /// Replies to messages in `channel` that answer the message `id`.
+    fn replies_to(&self, channel: u64, id: &Value) -> usize {
+        self.fake
+            .requests()
+            .iter()
+            .filter(|r| r.is("POST", &format!("/api/v10/channels/{channel}/messages")))
+            .filter(|r| r.body["message_reference"]["message_id"] == *id)
+            .count()
+    }
+
+    async fn stop(self) {
+        self.bot.shutdown().await.expect("bot stops cleanly");
+    }
+}
+
+/// Dispatches an interaction and returns the body of its callback.
+async fn callback_of(fake: &FakeDiscord, interaction: Value) -> Value {
+    let path = format!(
+        "/api/v10/interactions/{}/{}/callback",
+        str_of(&interaction["id"]),
+        str_of(&interaction["token"])
+    );
+    fake.dispatch("INTERACTION_CREATE", interaction).await;
+    fake.wait_request(|r| r.is("POST", &path)).await.body
+}
+
+fn str_of(value: &Value) -> &str {
+    value.as_str().expect("a string id")
+}
+
+fn no_pings(body: &Value) {
+    let mentions = &body["allowed_mentions"];
+    assert_eq!(mentions["parse"], serde_json::json!([]), "{body}");
+    for list in ["users", "roles"] {
+        assert!(
+            mentions[list].as_array().is_none_or(Vec::is_empty),
+            "{list} would be pinged: {body}"
+        );
+    }
+    assert_ne!(mentions["replied_user"], true, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_answers_with_an_embed_of_the_seed_passage() {
+    let test = spawn_bot(|_| {}).await;
+    let callback = test
+        .ask("What happens during a therapeutic massage?", &human("ana"))
+        .await;
+    assert_eq!(callback["type"], 4, "an immediate reply: {callback}");
+    let data = &callback["data"];
+    no_pings(data);
+    let embed = &data["embeds"][0];
+    assert_eq!(embed["title"], "What happens during a therapeutic massage?");
+    let description = str_of(&embed["description"]);
+    assert!(
+        description.contains("**therapeutic massage**, the"),
+        "bold: {description}"
+    );
+    assert!(
+        description.contains("not medical advice"),
+        "disclaimer: {description}"
+    );
+    assert!(
+        str_of(&embed["footer"]["text"]).contains("what-happens-during-a-therapeutic-massage.txt")
+    );
+    assert_eq!(embed["fields"][0]["name"], "See also");
+    let buttons = &data["components"][0]["components"];
+    let labels: Vec<&str> = buttons
+        .as_array()
+        .expect("buttons")
+        .iter()
+        .map(|b| str_of(&b["label"]))
+        .collect();
+    assert_eq!(labels, vec!["Helpful", "Not helpful", "More answers"]);
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autocomplete_suggests_questions_from_the_knowledge() {
+    let test = spawn_bot(|_| {}).await;
+    let user = human("ben");
+    for typed in ["", "hot stone", "insomnia"] {
+        let callback = test
+            .callback_of(autocomplete("ask", "question", typed, &user))
+            .await;
+        assert_eq!(callback["type"], 8, "{callback}");
+        let choices = callback["data"]["choices"].as_array().expect("choices");
+        assert!(
+            !choices.is_empty() && choices.len() <= 25,
+            "{typed:?}: {callback}"
+        );
+        for choice in choices {
+            assert!(str_of(&choice["name"]).chars().count() <= 100);
+        }
+        if !typed.is_empty() {
+            let first = str_of(&choices[0]["name"]).to_lowercase();
+            assert!(
+                first.contains(typed.split(' ').next().unwrap_or(typed)),
+                "{typed}: {first}"
+            );
+        }
+    }
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mention_is_answered_as_a_reply() {
+    let test = spawn_bot(|_| {}).await;
+    let question = mention_bot(
+        FakeDiscord::CHANNEL_ID,
+        &human("cleo"),
+        "can massage help me sleep?",
+    );
+    let reply = test.reply_to(question).await;
+    no_pings(&reply.body);
+    let description = str_of(&reply.body["embeds"][0]["description"]);
+    assert!(
+        description.to_lowercase().contains("sleep"),
+        "{description}"
+    );
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_help_channel_question_is_answered_and_chat_is_not() {
+    let test = spawn_bot(|_| {}).await;
+    let user = human("dev");
+    let chat = message(HELP_CHANNEL, &user, "thanks everyone, see you next week");
+    let chat_id = chat["id"].clone();
+    test.fake.dispatch("MESSAGE_CREATE", chat).await;
+    let question = message(HELP_CHANNEL, &user, "what is trigger point therapy?");
+    let reply = test.reply_to(question).await;
+    assert!(str_of(&reply.body["embeds"][0]["description"]).contains("rigger point"));
+    // A later mention is answered after the chat line was handled; the chat line never is.
+    test.reply_to(mention_bot(
+        HELP_CHANNEL,
+        &user,
+        "is hot stone massage safe?",
+    ))
+    .await;
+    assert_eq!(test.replies_to(HELP_CHANNEL, &chat_id), 0);
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_ignores_itself_other_bots_and_repeats() {
+    let test = spawn_bot(|_| {}).await;
+    let from_bot = mention_bot(
+        HELP_CHANNEL,
+        &other_bot("helper"),
+        "can massage help me sleep?",
+    );
+    let from_self = message(
+        HELP_CHANNEL,
+        &fake_discord::bot_user(),
+        "can massage help me sleep?",
+    );
+    let (bot_id, self_id) = (from_bot["id"].clone(), from_self["id"].clone());
+    test.fake.dispatch("MESSAGE_CREATE", from_bot).await;
+    test.fake.dispatch("MESSAGE_CREATE", from_self).await;
+    let question = mention_bot(HELP_CHANNEL, &human("eve"), "what is a hot stone massage?");
+    let question_id = question["id"].clone();
+    test.reply_to(question.clone()).await;
+    // Discord may deliver a message twice (a resumed session): it is answered once.
+    test.fake.dispatch("MESSAGE_CREATE", question).await;
+    test.reply_to(mention_bot(
+        HELP_CHANNEL,
+        &human("eve"),
+        "what is myofascial release?",
+    ))
+    .await;
+    assert_eq!(test.replies_to(HELP_CHANNEL, &bot_id), 0);
+    assert_eq!(test.replies_to(HELP_CHANNEL, &self_id), 0);
+    assert_eq!(test.replies_to(HELP_CHANNEL, &question_id), 1);
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buttons_record_one_vote_and_show_more_answers_to_the_presser() {
+    let test = spawn_bot(|_| {}).await;
+    let user = human("fay");
+    let callback = test.ask("how often should I get a massage?", &user).await;
+    let data = &callback["data"];
+    let buttons = data["components"][0]["components"]
+        .as_array()
+        .expect("buttons");
+    let id_of = |label: &str| {
+        buttons
+            .iter()
+            .find(|b| b["label"] == label)
+            .map(|b| str_of(&b["custom_id"]).to_string())
+            .expect(label)
+    };
+    let posted = serde_json::json!({
+        "id": fake_discord::snowflake().to_string(),
+        "channel_id": FakeDiscord::CHANNEL_ID.to_string(),
+        "author": fake_discord::bot_user(),
+        "content": "",
+        "timestamp": "2026-11-23T00:00:00.000000+00:00",
+        "edited_timestamp": null,
+        "tts": false,
+        "mention_everyone": false,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": data["embeds"],
+        "components": data["components"],
+        "pinned": false,
+        "type": 20,
+    });
+    let press = |label: &str, who: &Value| button(&id_of(label), posted.clone(), who);
+
+    let first = test.callback_of(press("Helpful", &user)).await;
+    assert_eq!(first["data"]["flags"], 64, "ephemeral: {first}");
+    assert!(str_of(&first["data"]["content"]).starts_with("Thanks"));
+    no_pings(&first["data"]);
+    let again = test.callback_of(press("Not helpful", &user)).await;
+    assert!(
+        str_of(&again["data"]["content"]).contains("already rated"),
+        "{again}"
+    );
+    let other = test.callback_of(press("Not helpful", &human("gus"))).await;
+    assert!(str_of(&other["data"]["content"]).starts_with("Thanks"));
+    let votes = test.records.votes();
+    assert_eq!(
+        votes.values().copied().collect::<Vec<_>>(),
+        vec![(1, 1)],
+        "{votes:?}"
+    );
+
+    let more = test.callback_of(press("More answers", &user)).await;
+    assert_eq!(
+        more["data"]["flags"], 64,
+        "only the presser sees more: {more}"
+    );
+    let embeds = more["data"]["embeds"].as_array().expect("embeds");
+    assert!(!embeds.is_empty() && embeds.len() <= 3, "{more}");
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_off_topic_question_gets_a_kind_dont_know_and_is_recorded_without_the_member() {
+    let test = spawn_bot(|settings| {
+        settings.answers.staff_contact = "Call the front desk on 555-0100.".into();
+    })
+    .await;
+    let user = human("hal");
+    let callback = test.ask("what is the capital of France?", &user).await;
+    let content = str_of(&callback["data"]["content"]);
+    assert!(content.starts_with("Sorry, I couldn't find"), "{content}");
+    assert!(
+        content.ends_with("Call the front desk on 555-0100."),
+        "{content}"
+    );
+    assert!(
+        callback["data"]["embeds"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    );
+    let unanswered = test.records.unanswered();
+    assert_eq!(unanswered.len(), 1);
+    assert_eq!(unanswered[0].question, "what is the capital of France?");
+    let recorded = format!("{unanswered:?}");
+    assert!(
+        !recorded.contains(str_of(&user["id"])),
+        "no member id is stored: {recorded}"
+    );
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mention_injection_pings_nobody() {
+    let test = spawn_bot(|_| {}).await;
+    let user = human("ivy");
+    let nasty = "@everyone @here <@&123456> <@987654> can massage help me sleep?";
+    let callback = test.ask(nasty, &user).await;
+    no_pings(&callback["data"]);
+    let off_topic = test
+        .ask("@everyone what is the capital of France? <@&1>", &user)
+        .await;
+    no_pings(&off_topic["data"]);
+    let reply = test
+        .reply_to(mention_bot(FakeDiscord::CHANNEL_ID, &user, nasty))
+        .await;
+    no_pings(&reply.body);
+    for request in test.fake.requests().iter().filter(|r| r.method == "POST") {
+        let body = &request.body;
+        let data = if body["data"].is_object() {
+            &body["data"]
+        } else {
+            body
+        };
+        if data.get("content").is_some() || data.get("embeds").is_some() {
+            no_pings(data);
+        }
+    }
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_asking_too_often_get_a_private_notice() {
+    let test = spawn_bot(|settings| {
+        settings.discord.cooldown_questions = std::num::NonZeroU32::new(2).expect("2");
+        settings.discord.cooldown_seconds = std::num::NonZeroU32::new(3600).expect("3600");
+    })
+    .await;
+    let user = human("jon");
+    for _ in 0..2 {
+        let callback = test.ask("what is a hot stone massage?", &user).await;
+        assert!(callback["data"]["embeds"][0].is_object(), "{callback}");
+    }
+    let third = test.ask("what is a hot stone massage?", &user).await;
+    assert_eq!(third["data"]["flags"], 64, "{third}");
+    assert!(
+        str_of(&third["data"]["content"]).contains("Please wait"),
+        "{third}"
+    );
+    let someone_else = test
+        .ask("what is a hot stone massage?", &human("kim"))
+        .await;
+    assert!(
+        someone_else["data"]["embeds"][0].is_object(),
+        "per member: {someone_else}"
+    );
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_questions_are_cut_not_rejected() {
+    let test = spawn_bot(|settings| {
+        settings.discord.max_question_chars = std::num::NonZeroU32::new(60).expect("60");
+    })
+    .await;
+    let long = format!(
+        "what is a hot stone massage? {}",
+        "please tell me more ".repeat(300)
+    );
+    let callback = test.ask(&long, &human("lea")).await;
+    assert!(
+        callback["data"]["embeds"][0]["title"]
+            .as_str()
+            .is_some_and(|title| title.to_lowercase().contains("hot stone"))
+    );
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_gateway_drops_the_bot_reconnects_and_answers() {
+    let test = spawn_bot(|_| {}).await;
+    let connections = test.fake.identify_count() + test.fake.resume_count();
+    test.fake.drop_gateway().await;
+    test.fake.wait_ready().await;
+    assert!(test.fake.identify_count() + test.fake.resume_count() > connections);
+    let callback = test
+        .ask("what is trigger point therapy?", &human("max"))
+        .await;
+    assert!(callback["data"]["embeds"][0].is_object(), "{callback}");
+    test.stop().await;
+}
+
+/// Kills the child process when the test ends, passing or not.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The real `faqbot run`, configured only through `faqbot.toml` and the environment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_faqbot_binary_runs_from_its_config_file() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = format!(
+        "knowledge_dir = {:?}\n\n[discord]\napi_proxy = {:?}\nguild_id = {}\n\n[answers]\ndisclaimer = \"Not advice: see your doctor.\"\n",
+        bundled_knowledge().display().to_string(),
+        fake.base_url(),
+        FakeDiscord::GUILD_ID
+    );
+    std::fs::write(dir.path().join("faqbot.toml"), config).expect("config");
+    let log = dir.path().join("faqbot.log");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("faqbot"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env("DISCORD_TOKEN", "fake-token-abc123")
+        .env("RUST_LOG", "debug")
+        .env_remove("FAQBOT_CONFIG")
+        .env_remove("FAQBOT_KNOWLEDGE_DIR")
+        .env_remove("FAQBOT_API_PROXY")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("faqbot run starts");
+    let _child = Child(child);
+    fake.wait_ready().await;
+    let registered = fake
+        .wait_request(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+        .await;
+    assert!(
+        registered
+            .path
+            .contains(&format!("/guilds/{}/", FakeDiscord::GUILD_ID)),
+        "{registered}"
+    );
+    let interaction = slash_command(
+        "ask",
+        &[("question", "can massage help me sleep?")],
+        &human("ned"),
+    );
+    let callback = callback_of(&fake, interaction).await;
+    let description = str_of(&callback["data"]["embeds"][0]["description"]);
+    assert!(
+        description.contains("Not advice: see your doctor."),
+        "{description}"
+    );
+    no_pings(&callback["data"]);
+    let logged = std::fs::read_to_string(&log).expect("log");
+    assert!(!logged.is_empty(), "debug logging is on");
+    assert!(
+        !logged.contains("fake-token-abc123"),
+        "the token leaked into the log"
+    );
+}
+
+/// Gateway dispatch to REST reply, over 100 questions. A measurement, not a test: run with
+/// `cargo test --release --test it -- --ignored --nocapture reply_latency`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; prints figures"]
+async fn reply_latency() {
+    let test = spawn_bot(|settings| {
+        settings.discord.cooldown_questions = std::num::NonZeroU32::new(1000).expect("1000");
+    })
+    .await;
+    let questions = [
+        "What happens during a therapeutic massage?",
+        "can massage help me sleep?",
+        "what is trigger point therapy",
+        "r u supposed to tip",
+        "what is the capital of France?",
+    ];
+    let user = human("timer");
+    let mut times = Vec::new();
+    for index in 0..100 {
+        let started = std::time::Instant::now();
+        test.ask(questions[index % questions.len()], &user).await;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    println!(
+        "dispatch to reply over {} questions: median {:?}, p90 {:?}, worst {:?}",
+        times.len(),
+        times[times.len() / 2],
+        times[times.len() * 9 / 10],
+        times[times.len() - 1]
+    );
+    test.stop().await;
+}
