@@ -7,7 +7,7 @@ use poise::serenity_prelude as serenity;
 
 use super::format::{self, ButtonAction};
 use super::{Bot, DiscordError};
-use crate::records::{Asked, Channel, Vote};
+use crate::records::{Asked, Vote};
 
 pub(crate) async fn on_press(
     ctx: &serenity::Context,
@@ -29,7 +29,7 @@ pub(crate) async fn on_press(
             };
             match bot.recall(id) {
                 None => reply.content(TOO_OLD),
-                Some(answer) => {
+                Some((channel, answer)) => {
                     let source = answer
                         .best()
                         .map(|best| format!("{}:{}", best.source, best.line))
@@ -42,7 +42,7 @@ pub(crate) async fn on_press(
                             bot.records.asked(Asked {
                                 question: answer.question.clone(),
                                 at: std::time::SystemTime::now(),
-                                channel: Channel::Command,
+                                channel,
                                 answered: false,
                                 top_source: Some(source),
                                 score: answer.best().map(|best| best.score),
@@ -58,7 +58,7 @@ pub(crate) async fn on_press(
                 }
             }
         }
-        ButtonAction::More(id) => match bot.recall(id) {
+        ButtonAction::More(id) => match bot.recall(id).map(|(_, answer)| answer) {
             Some(answer) if answer.results.len() > 1 => {
                 reply.embeds(format::more_embeds(&answer.results[1..]))
             }

@@ -63,7 +63,7 @@ pub struct Bot {
     settings: Arc<Settings>,
     records: Arc<dyn Records>,
     limiter: DefaultKeyedRateLimiter<u64>,
-    answers: Mutex<lru::LruCache<u64, Answer>>,
+    answers: Mutex<lru::LruCache<u64, (Channel, Answer)>>,
     handled_messages: Mutex<lru::LruCache<u64, ()>>,
     next_answer: AtomicU64,
     voter_salt: std::collections::hash_map::RandomState,
@@ -142,7 +142,7 @@ impl Bot {
         });
         let id = self.next_answer.fetch_add(1, Ordering::Relaxed);
         if answer.answered {
-            self.remember(id, answer.clone());
+            self.remember(id, channel, answer.clone());
         }
         Ok(Outcome::Answer { id, answer })
     }
@@ -155,11 +155,12 @@ impl Bot {
             .unwrap_or_default()
     }
 
-    fn remember(&self, id: u64, answer: Answer) {
-        lock(&self.answers).put(id, answer);
+    fn remember(&self, id: u64, channel: Channel, answer: Answer) {
+        lock(&self.answers).put(id, (channel, answer));
     }
 
-    pub(crate) fn recall(&self, id: u64) -> Option<Answer> {
+    /// An answer still remembered for its buttons, with where it was asked.
+    pub(crate) fn recall(&self, id: u64) -> Option<(Channel, Answer)> {
         lock(&self.answers).get(&id).cloned()
     }
 

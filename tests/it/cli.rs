@@ -194,16 +194,18 @@ fn eval_passes_the_shared_golden_questions() {
         .stdout(predicate::str::ends_with("12 passed, 0 failed\n"));
 }
 
-#[test]
-fn eval_reports_failures_with_what_was_answered() {
-    let dir = folder(&[(
-        "golden.jsonl",
-        b"{\"q\": \"what is melatonin\", \"expect\": [\"a phrase no passage has\"]}\n{\"q\": \"what is the capital of France\", \"expect_none\": true}\n",
-    )]);
+/// `faqbot eval` on a golden file with `lines`, against the bundled knowledge.
+fn eval_golden(lines: &[u8]) -> assert_cmd::assert::Assert {
+    let dir = folder(&[("golden.jsonl", lines)]);
     faqbot(dir.path())
         .args(["eval", "golden.jsonl", "--knowledge"])
         .arg(bundled_knowledge())
         .assert()
+}
+
+#[test]
+fn eval_reports_failures_with_what_was_answered() {
+    eval_golden(b"{\"q\": \"what is melatonin\", \"expect\": [\"a phrase no passage has\"]}\n{\"q\": \"what is the capital of France\", \"expect_none\": true}\n")
         .code(1)
         .stdout(contains("FAIL \"what is melatonin\""))
         .stdout(contains("answered Massage therapy for insomnia"))
@@ -212,14 +214,7 @@ fn eval_reports_failures_with_what_was_answered() {
 
 #[test]
 fn eval_rejects_a_malformed_golden_line() {
-    let dir = folder(&[(
-        "golden.jsonl",
-        b"{\"q\": \"x\", \"expect\": [\"y\"]}\n{\"q\": \"no expectation\"}\n",
-    )]);
-    faqbot(dir.path())
-        .args(["eval", "golden.jsonl", "--knowledge"])
-        .arg(bundled_knowledge())
-        .assert()
+    eval_golden(b"{\"q\": \"x\", \"expect\": [\"y\"]}\n{\"q\": \"no expectation\"}\n")
         .code(2)
         .stderr(contains("golden.jsonl:2: give either"));
 }
@@ -302,4 +297,24 @@ fn every_golden_file_passes_on_the_bundled_knowledge() {
             .success()
             .stdout(predicate::str::contains(" 0 failed"));
     }
+}
+
+#[test]
+fn the_example_config_is_valid() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    faqbot(repo)
+        .args(["--config", "faqbot.example.toml", "check"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn run_without_a_token_says_how_to_set_one() {
+    let dir = tempfile::tempdir().unwrap();
+    faqbot(dir.path())
+        .arg("run")
+        .env_remove("DISCORD_TOKEN")
+        .assert()
+        .code(2)
+        .stderr(contains("set the DISCORD_TOKEN environment variable"));
 }

@@ -266,23 +266,9 @@ async fn buttons_record_one_vote_and_show_more_answers_to_the_presser() {
             .map(|b| str_of(&b["custom_id"]).to_string())
             .expect(label)
     };
-    let posted = serde_json::json!({
-        "id": fake_discord::snowflake().to_string(),
-        "channel_id": FakeDiscord::CHANNEL_ID.to_string(),
-        "author": fake_discord::bot_user(),
-        "content": "",
-        "timestamp": "2026-11-23T00:00:00.000000+00:00",
-        "edited_timestamp": null,
-        "tts": false,
-        "mention_everyone": false,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": data["embeds"],
-        "components": data["components"],
-        "pinned": false,
-        "type": 20,
-    });
+    let mut posted = message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), "");
+    posted["embeds"] = data["embeds"].clone();
+    posted["components"] = data["components"].clone();
     let press = |label: &str, who: &Value| button(&id_of(label), posted.clone(), who);
 
     let first = test.callback_of(press("Helpful", &user)).await;
