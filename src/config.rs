@@ -60,6 +60,25 @@ pub struct Settings {
     pub discord: DiscordSettings,
     /// Lines added to answers.
     pub answers: AnswerSettings,
+    /// Where faqbot keeps its database (asked questions, votes) and knowledge backups.
+    pub data_dir: PathBuf,
+    /// Asked questions older than this many days are deleted.
+    pub question_retention_days: NonZeroU32,
+    /// Who counts as staff, and what staff tools do.
+    pub staff: StaffSettings,
+}
+
+/// Staff tools: who may use them and their limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffSettings {
+    /// A role whose members may use the `/kb` commands, besides those with Manage Server.
+    pub role_id: Option<u64>,
+    /// A channel where knowledge-file problems are posted when they appear.
+    pub channel_id: Option<u64>,
+    /// Files not reviewed for this many days are listed as due for review.
+    pub review_after_days: NonZeroU32,
+    /// The largest knowledge file `/kb upload` accepts, in KiB.
+    pub max_upload_kib: NonZeroU32,
 }
 
 /// The Discord side of the settings.
@@ -114,6 +133,11 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Overrides `data_dir`.
+pub const DATA_ENV: &str = "FAQBOT_DATA_DIR";
+/// The data folder used when nothing else is set.
+pub const DEFAULT_DATA_DIR: &str = "data";
+
 /// The bot token's environment variable, as Discord's own documentation names it.
 pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
 /// Overrides `discord.api_proxy`.
@@ -132,8 +156,28 @@ impl Default for Settings {
             knowledge_dir: PathBuf::from(DEFAULT_KNOWLEDGE_DIR),
             discord: DiscordSettings::default(),
             answers: AnswerSettings::default(),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            question_retention_days: nonzero(90),
+            staff: StaffSettings::default(),
         }
     }
+}
+
+impl Default for StaffSettings {
+    fn default() -> Self {
+        StaffSettings {
+            role_id: None,
+            channel_id: None,
+            // Health information drifts; a yearly look keeps it honest.
+            review_after_days: nonzero(365),
+            // A long FAQ is a few dozen KiB; a larger upload is almost surely the wrong file.
+            max_upload_kib: nonzero(256),
+        }
+    }
+}
+
+fn nonzero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
 }
 
 impl Default for DiscordSettings {
@@ -145,10 +189,10 @@ impl Default for DiscordSettings {
             api_proxy: None,
             // A member with a real question asks a few in a row; more than five a minute is
             // a script or a game.
-            cooldown_questions: NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN),
-            cooldown_seconds: NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN),
+            cooldown_questions: nonzero(5),
+            cooldown_seconds: nonzero(60),
             // Enough for a question with its story; the search cuts at 2,000 anyway.
-            max_question_chars: NonZeroU32::new(1_000).unwrap_or(NonZeroU32::MIN),
+            max_question_chars: nonzero(1_000),
         }
     }
 }
@@ -167,6 +211,10 @@ impl Default for AnswerSettings {
 #[serde(deny_unknown_fields)]
 struct FileSettings {
     knowledge_dir: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    question_retention_days: Option<NonZeroU32>,
+    #[serde(default)]
+    staff: FileStaff,
     #[serde(default)]
     discord: FileDiscord,
     #[serde(default)]
@@ -184,6 +232,15 @@ struct FileDiscord {
     cooldown_questions: Option<NonZeroU32>,
     cooldown_seconds: Option<NonZeroU32>,
     max_question_chars: Option<NonZeroU32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileStaff {
+    role_id: Option<u64>,
+    channel_id: Option<u64>,
+    review_after_days: Option<NonZeroU32>,
+    max_upload_kib: Option<NonZeroU32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -239,6 +296,9 @@ impl Settings {
         if let Some(dir) = var(KNOWLEDGE_ENV) {
             self.knowledge_dir = PathBuf::from(dir);
         }
+        if let Some(dir) = var(DATA_ENV) {
+            self.data_dir = PathBuf::from(dir);
+        }
         if let Some(token) = var(TOKEN_ENV) {
             self.discord.token = Some(Secret::new(token.trim()));
         }
@@ -264,12 +324,26 @@ impl Settings {
                 .map_or(1, |span| 1 + text[..span.start].matches('\n').count()),
             message: err.message().to_string(),
         })?;
+        // A relative folder in a config file means relative to that file, not to wherever
+        // the bot happens to be started from.
+        let base = path.parent().unwrap_or(Path::new(""));
         if let Some(dir) = file.knowledge_dir {
-            // A relative folder in a config file means relative to that file, not to wherever
-            // the bot happens to be started from.
-            let base = path.parent().unwrap_or(Path::new(""));
             self.knowledge_dir = base.join(dir);
         }
+        if let Some(dir) = file.data_dir {
+            self.data_dir = base.join(dir);
+        }
+        if let Some(days) = file.question_retention_days {
+            self.question_retention_days = days;
+        }
+        let staff = &mut self.staff;
+        staff.role_id = file.staff.role_id.or(staff.role_id);
+        staff.channel_id = file.staff.channel_id.or(staff.channel_id);
+        staff.review_after_days = file
+            .staff
+            .review_after_days
+            .unwrap_or(staff.review_after_days);
+        staff.max_upload_kib = file.staff.max_upload_kib.unwrap_or(staff.max_upload_kib);
         let discord = &mut self.discord;
         let d = file.discord;
         discord.token = d.token.map(Secret::new).or(discord.token.take());
@@ -337,6 +411,11 @@ max_question_chars = 500
 [answers]
 disclaimer = "Not advice."
 staff_contact = "Call us."
+[staff]
+role_id = 7
+channel_id = 8
+review_after_days = 180
+max_upload_kib = 64
 "#,
         )
         .unwrap();
@@ -352,6 +431,10 @@ staff_contact = "Call us."
         assert_eq!(discord.max_question_chars.get(), 500);
         assert_eq!(settings.answers.disclaimer, "Not advice.");
         assert_eq!(settings.answers.staff_contact, "Call us.");
+        assert_eq!(settings.staff.role_id, Some(7));
+        assert_eq!(settings.staff.channel_id, Some(8));
+        assert_eq!(settings.staff.review_after_days.get(), 180);
+        assert_eq!(settings.staff.max_upload_kib.get(), 64);
     }
 
     #[test]

@@ -34,7 +34,14 @@ pub(crate) async fn on_press(
                         .best()
                         .map(|best| format!("{}:{}", best.source, best.line))
                         .unwrap_or_default();
-                    if !bot.records.vote(id, &source, bot.voter(member), vote) {
+                    let voter = bot.records.voter(member);
+                    let records = std::sync::Arc::clone(&bot.records);
+                    let recorded = tokio::task::spawn_blocking({
+                        let source = source.clone();
+                        move || records.vote(id, &source, voter, vote)
+                    })
+                    .await??;
+                    if !recorded {
                         reply.content("You already rated this answer. Thank you!")
                     } else {
                         if vote == Vote::NotHelpful {
@@ -43,9 +50,10 @@ pub(crate) async fn on_press(
                                 question: answer.question.clone(),
                                 at: std::time::SystemTime::now(),
                                 channel,
-                                answered: false,
+                                answered: true,
                                 top_source: Some(source),
                                 score: answer.best().map(|best| best.score),
+                                not_helpful: true,
                             });
                         }
                         reply.content(match vote {

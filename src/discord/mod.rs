@@ -11,7 +11,6 @@ mod buttons;
 pub mod format;
 mod messages;
 
-use std::hash::BuildHasher;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -26,7 +25,7 @@ use tracing::{Instrument, info, info_span};
 
 use crate::answer::Answer;
 use crate::config::Settings;
-use crate::records::{Asked, Channel, Records, VoterKey};
+use crate::records::{Asked, Channel, Records};
 use crate::search::Engine;
 use format::{ANSWER_PASSAGES, Texts};
 
@@ -49,6 +48,9 @@ pub enum DiscordError {
     /// The engine failed while answering.
     #[error("the answer engine failed")]
     Engine(#[from] crate::search::SearchError),
+    /// The question records failed.
+    #[error(transparent)]
+    Records(#[from] crate::records::RecordsError),
     /// The engine's worker thread died.
     #[error("the answer engine stopped unexpectedly")]
     Worker(#[from] tokio::task::JoinError),
@@ -66,7 +68,6 @@ pub struct Bot {
     answers: Mutex<lru::LruCache<u64, (Channel, Answer)>>,
     handled_messages: Mutex<lru::LruCache<u64, ()>>,
     next_answer: AtomicU64,
-    voter_salt: std::collections::hash_map::RandomState,
 }
 
 /// What a question turned into.
@@ -92,8 +93,13 @@ impl Bot {
             limiter: RateLimiter::keyed(quota),
             answers: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_ANSWERS))),
             handled_messages: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_MESSAGES))),
-            next_answer: AtomicU64::new(1),
-            voter_salt: std::collections::hash_map::RandomState::new(),
+            // Answer ids stay unique across restarts (votes are stored by answer id): start
+            // from the clock, in microseconds.
+            next_answer: AtomicU64::new(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |since| since.as_micros() as u64),
+            ),
             settings,
         }
     }
@@ -139,6 +145,7 @@ impl Bot {
             answered: answer.answered,
             top_source: best.map(|hit| format!("{}:{}", hit.source, hit.line)),
             score: best.map(|hit| hit.score),
+            not_helpful: false,
         });
         let id = self.next_answer.fetch_add(1, Ordering::Relaxed);
         if answer.answered {
@@ -167,11 +174,6 @@ impl Bot {
     /// Whether this message is new; marks it handled.
     pub(crate) fn first_time(&self, message: u64) -> bool {
         lock(&self.handled_messages).put(message, ()).is_none()
-    }
-
-    /// The voter key of a member: a salted hash, so votes never hold a member id.
-    pub(crate) fn voter(&self, member: u64) -> VoterKey {
-        VoterKey(self.voter_salt.hash_one(member))
     }
 }
 

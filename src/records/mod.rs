@@ -2,8 +2,8 @@
 //!
 //! Health questions are sensitive: a question is stored with its time, where it was asked and
 //! what was answered, never with who asked. Votes are kept per answer with a salted hash of
-//! the voter, only so that each member votes once. This is the interface the bot writes to;
-//! the store behind it is in memory for now.
+//! the voter, only so that each member votes once. [`Records`] is the interface the bot writes
+//! to; [`MemoryRecords`] keeps them for the life of the process.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -35,6 +35,8 @@ pub struct Asked {
     pub top_source: Option<String>,
     /// The answering passage's score, when answered.
     pub score: Option<f32>,
+    /// A member pressed "Not helpful" on the answer (then `answered` is true).
+    pub not_helpful: bool,
 }
 
 /// A member's rating of an answer.
@@ -50,23 +52,49 @@ pub enum Vote {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct VoterKey(pub u64);
 
+/// The store failed.
+#[derive(Debug, thiserror::Error)]
+#[error("the question records failed: {0}")]
+pub struct RecordsError(pub String);
+
+/// Votes on one passage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassageVotes {
+    /// `file:line` of the passage.
+    pub source: String,
+    /// "Helpful" presses.
+    pub helpful: u32,
+    /// "Not helpful" presses.
+    pub not_helpful: u32,
+}
+
 /// Where the bot records questions and votes.
 pub trait Records: Send + Sync {
-    /// Records a question.
+    /// Records a question. Must not block on disk: the answer path calls it.
     fn asked(&self, asked: Asked);
-    /// Records a vote on answer `answer` (whose passage came from `source`); false when this
-    /// voter already voted on that answer.
-    fn vote(&self, answer: u64, source: &str, voter: VoterKey, vote: Vote) -> bool;
-    /// Questions the bot could not answer, oldest first.
-    fn unanswered(&self) -> Vec<Asked>;
-    /// Helpful and not-helpful counts per passage source.
-    fn votes(&self) -> HashMap<String, (u32, u32)>;
+    /// The key a member votes under: a salted hash, so no member id is ever stored.
+    fn voter(&self, member: u64) -> VoterKey;
+    /// Records a vote on answer `answer` (whose passage came from `source`); `Ok(false)` when
+    /// this voter already voted on that answer.
+    fn vote(
+        &self,
+        answer: u64,
+        source: &str,
+        voter: VoterKey,
+        vote: Vote,
+    ) -> Result<bool, RecordsError>;
+    /// Questions not answered, or whose answer was marked not helpful, asked since `since`,
+    /// oldest first.
+    fn unanswered(&self, since: SystemTime) -> Result<Vec<Asked>, RecordsError>;
+    /// Votes per passage.
+    fn votes(&self) -> Result<Vec<PassageVotes>, RecordsError>;
 }
 
 /// Records kept in memory for the life of the process.
 #[derive(Debug, Default)]
 pub struct MemoryRecords {
     inner: Mutex<Memory>,
+    salt: std::collections::hash_map::RandomState,
 }
 
 #[derive(Debug, Default)]
@@ -92,8 +120,19 @@ impl Records for MemoryRecords {
         self.with(|memory| memory.asked.push(asked));
     }
 
-    fn vote(&self, answer: u64, source: &str, voter: VoterKey, vote: Vote) -> bool {
-        self.with(|memory| {
+    fn voter(&self, member: u64) -> VoterKey {
+        use std::hash::BuildHasher;
+        VoterKey(self.salt.hash_one(member))
+    }
+
+    fn vote(
+        &self,
+        answer: u64,
+        source: &str,
+        voter: VoterKey,
+        vote: Vote,
+    ) -> Result<bool, RecordsError> {
+        Ok(self.with(|memory| {
             if !memory.voters.insert((answer, voter)) {
                 return false;
             }
@@ -103,22 +142,34 @@ impl Records for MemoryRecords {
                 Vote::NotHelpful => counts.1 += 1,
             }
             true
-        })
+        }))
     }
 
-    fn unanswered(&self) -> Vec<Asked> {
-        self.with(|memory| {
+    fn unanswered(&self, since: SystemTime) -> Result<Vec<Asked>, RecordsError> {
+        Ok(self.with(|memory| {
             memory
                 .asked
                 .iter()
-                .filter(|a| !a.answered)
+                .filter(|a| (!a.answered || a.not_helpful) && a.at >= since)
                 .cloned()
                 .collect()
-        })
+        }))
     }
 
-    fn votes(&self) -> HashMap<String, (u32, u32)> {
-        self.with(|memory| memory.votes.clone())
+    fn votes(&self) -> Result<Vec<PassageVotes>, RecordsError> {
+        Ok(self.with(|memory| {
+            let mut votes: Vec<PassageVotes> = memory
+                .votes
+                .iter()
+                .map(|(source, (helpful, not_helpful))| PassageVotes {
+                    source: source.clone(),
+                    helpful: *helpful,
+                    not_helpful: *not_helpful,
+                })
+                .collect();
+            votes.sort_by(|a, b| a.source.cmp(&b.source));
+            votes
+        }))
     }
 }
 
@@ -129,10 +180,14 @@ mod tests {
     #[test]
     fn one_vote_per_voter_per_answer() {
         let records = MemoryRecords::default();
-        assert!(records.vote(1, "a.md:3", VoterKey(9), Vote::Helpful));
-        assert!(!records.vote(1, "a.md:3", VoterKey(9), Vote::NotHelpful));
-        assert!(records.vote(2, "a.md:3", VoterKey(9), Vote::NotHelpful));
-        assert_eq!(records.votes()["a.md:3"], (1, 1));
+        let voter = records.voter(42);
+        assert_eq!(voter, records.voter(42));
+        assert_ne!(voter, records.voter(43));
+        assert!(records.vote(1, "a.md:3", voter, Vote::Helpful).unwrap());
+        assert!(!records.vote(1, "a.md:3", voter, Vote::NotHelpful).unwrap());
+        assert!(records.vote(2, "a.md:3", voter, Vote::NotHelpful).unwrap());
+        let votes = records.votes().unwrap();
+        assert_eq!((votes[0].helpful, votes[0].not_helpful), (1, 1));
     }
 
     #[test]
@@ -146,9 +201,10 @@ mod tests {
                 answered,
                 top_source: None,
                 score: None,
+                not_helpful: false,
             });
         }
-        let unanswered = records.unanswered();
+        let unanswered = records.unanswered(SystemTime::UNIX_EPOCH).unwrap();
         assert_eq!(unanswered.len(), 1);
         assert_eq!(unanswered[0].question, "b");
     }
