@@ -27,6 +27,16 @@ use index::Fields;
 use query::{Plan, Planner};
 use synonyms::SynonymTable;
 
+/// The search terms of `text` (lowercased, stop words dropped, stemmed), in order: what two
+/// wordings of the same question have in common, for grouping them.
+pub fn terms(text: &str) -> Vec<String> {
+    Analyzer::new()
+        .terms(text)
+        .into_iter()
+        .map(|term| term.text)
+        .collect()
+}
+
 /// How many top passages are checked for coverage before giving up: the best-scored passage is
 /// not always the one that covers the question, but one beyond the first ten rarely is.
 const CANDIDATES: usize = 10;
