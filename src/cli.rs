@@ -133,25 +133,26 @@ fn run_bot(mut settings: Settings, args: RunArgs) -> Result<ExitCode> {
     if let Some(dir) = args.knowledge {
         settings.knowledge_dir = dir;
     }
-    let engine = engine_for(&settings.knowledge_dir)?;
-    tracing::info!(
-        passages = engine.passages().len(),
-        knowledge = %settings.knowledge_dir.display(),
-        "knowledge indexed"
+    let knowledge = std::sync::Arc::new(
+        crate::live::LiveKnowledge::load(
+            &settings.knowledge_dir,
+            settings.staff.review_after_days.get(),
+        )
+        .with_context(|| format!("loading {}", settings.knowledge_dir.display()))?,
     );
+    let status = knowledge.status();
+    for error in status.errors() {
+        tracing::warn!("{}: {error}", settings.knowledge_dir.display());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
         let records = std::sync::Arc::new(crate::records::MemoryRecords::default());
-        let bot = crate::discord::start(
-            std::sync::Arc::new(settings),
-            std::sync::Arc::new(engine),
-            records,
-        )
-        .await
-        .context("connecting to Discord")?;
+        let bot = crate::discord::start(std::sync::Arc::new(settings), knowledge, records)
+            .await
+            .context("connecting to Discord")?;
         bot.wait().await.context("running the Discord client")
     })?;
     Ok(ExitCode::SUCCESS)

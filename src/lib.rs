@@ -12,6 +12,7 @@ pub mod config;
 pub mod discord;
 pub mod eval;
 pub mod knowledge;
+pub mod live;
 pub mod records;
 pub mod search;
 pub mod telemetry;

@@ -59,7 +59,7 @@ async fn autocomplete_question(
     ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
-    let engine = std::sync::Arc::clone(&ctx.data().engine);
+    let engine = ctx.data().knowledge.engine();
     let typed = partial.to_string();
     let suggestions =
         tokio::task::spawn_blocking(move || engine.suggestions(&typed, AUTOCOMPLETE_CHOICES)).await;

@@ -6,7 +6,7 @@
 use poise::serenity_prelude as serenity;
 
 use super::format::{self, ButtonAction};
-use super::{Bot, DiscordError};
+use super::{Bot, DiscordError, staff};
 use crate::records::{Asked, Vote};
 
 pub(crate) async fn on_press(
@@ -18,6 +18,9 @@ pub(crate) async fn on_press(
         return Ok(());
     };
     let member = press.user.id.get();
+    if let ButtonAction::SaveUpload(id) | ButtonAction::CancelUpload(id) = action {
+        return on_upload_choice(ctx, bot, press, action, id).await;
+    }
     let reply = serenity::CreateInteractionResponseMessage::new()
         .ephemeral(true)
         .allowed_mentions(serenity::CreateAllowedMentions::new());
@@ -73,11 +76,58 @@ pub(crate) async fn on_press(
             Some(_) => reply.content("That is everything I found for this question."),
             None => reply.content(TOO_OLD),
         },
+        ButtonAction::SaveUpload(_) | ButtonAction::CancelUpload(_) => return Ok(()),
     };
     press
         .create_response(
             &ctx.http,
             serenity::CreateInteractionResponse::Message(reply),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Save or Cancel under an upload preview: staff only, and only the member who uploaded.
+async fn on_upload_choice(
+    ctx: &serenity::Context,
+    bot: &Bot,
+    press: &serenity::ComponentInteraction,
+    action: ButtonAction,
+    id: u64,
+) -> Result<(), DiscordError> {
+    let text = if !staff::member_is_staff(bot, press.member.as_ref()) {
+        "Sorry, only clinic staff can save knowledge files.".to_string()
+    } else {
+        match staff::take_upload(bot, id, press.user.id.get()) {
+            None => "This upload is no longer waiting (it was saved, cancelled, or the bot restarted). Please upload it again.".to_string(),
+            Some(_) if matches!(action, ButtonAction::CancelUpload(_)) => {
+                "Upload cancelled; nothing was changed.".to_string()
+            }
+            Some(upload) => {
+                let knowledge = std::sync::Arc::clone(&bot.knowledge);
+                let settings = std::sync::Arc::clone(&bot.settings);
+                match tokio::task::spawn_blocking(move || {
+                    staff::save_upload(&knowledge, &settings.data_dir, &upload)
+                })
+                .await?
+                {
+                    Ok(text) => text,
+                    Err(err) => {
+                        tracing::error!(%err, "saving an upload");
+                        format!("The file could not be saved ({err}); nothing was changed.")
+                    }
+                }
+            }
+        }
+    };
+    let update = serenity::CreateInteractionResponseMessage::new()
+        .content(text)
+        .components(Vec::new())
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    press
+        .create_response(
+            &ctx.http,
+            serenity::CreateInteractionResponse::UpdateMessage(update),
         )
         .await?;
     Ok(())

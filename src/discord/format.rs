@@ -60,6 +60,10 @@ pub enum ButtonAction {
     NotHelpful(u64),
     /// "More answers".
     More(u64),
+    /// "Save" under an upload's preview.
+    SaveUpload(u64),
+    /// "Cancel" under an upload's preview.
+    CancelUpload(u64),
 }
 
 const ID_PREFIX: &str = "faqbot";
@@ -71,6 +75,8 @@ impl ButtonAction {
             ButtonAction::Helpful(id) => ("helpful", id),
             ButtonAction::NotHelpful(id) => ("unhelpful", id),
             ButtonAction::More(id) => ("more", id),
+            ButtonAction::SaveUpload(id) => ("save", id),
+            ButtonAction::CancelUpload(id) => ("cancel", id),
         };
         format!("{ID_PREFIX}:{verb}:{id}")
     }
@@ -87,6 +93,8 @@ impl ButtonAction {
             "helpful" => Some(ButtonAction::Helpful(id)),
             "unhelpful" => Some(ButtonAction::NotHelpful(id)),
             "more" => Some(ButtonAction::More(id)),
+            "save" => Some(ButtonAction::SaveUpload(id)),
+            "cancel" => Some(ButtonAction::CancelUpload(id)),
             _ => None,
         }
     }
@@ -169,6 +177,18 @@ pub fn not_known(answer: &Answer, texts: Texts<'_>) -> String {
     reply.push_str("\n\n");
     reply.push_str(texts.staff_contact.trim());
     fit(&reply, MESSAGE_CHARS)
+}
+
+/// The Save / Cancel buttons under an upload's preview.
+pub fn upload_buttons(upload_id: u64) -> Vec<serenity::CreateActionRow> {
+    vec![serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(ButtonAction::SaveUpload(upload_id).custom_id())
+            .label("Save")
+            .style(serenity::ButtonStyle::Success),
+        serenity::CreateButton::new(ButtonAction::CancelUpload(upload_id).custom_id())
+            .label("Cancel")
+            .style(serenity::ButtonStyle::Secondary),
+    ])]
 }
 
 /// The ephemeral notice for a member who asks too often.

@@ -10,6 +10,7 @@ mod ask;
 mod buttons;
 pub mod format;
 mod messages;
+mod staff;
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -25,12 +26,14 @@ use tracing::{Instrument, info, info_span};
 
 use crate::answer::Answer;
 use crate::config::Settings;
+use crate::live::LiveKnowledge;
 use crate::records::{Asked, Channel, Records};
-use crate::search::Engine;
 use format::{ANSWER_PASSAGES, Texts};
 
 /// How many answers are kept for their buttons; older ones answer "ask again".
 const REMEMBERED_ANSWERS: usize = 2_000;
+/// Uploads waiting for Save or Cancel; an abandoned one is forgotten after this many more.
+const PENDING_UPLOADS: usize = 50;
 /// How many message ids are kept to never answer one twice (Discord may redeliver on resume).
 const REMEMBERED_MESSAGES: usize = 5_000;
 
@@ -61,12 +64,13 @@ pub(crate) type Context<'a> = poise::Context<'a, Bot, DiscordError>;
 
 /// Everything the bot's handlers share.
 pub struct Bot {
-    engine: Arc<Engine>,
+    knowledge: Arc<LiveKnowledge>,
     settings: Arc<Settings>,
     records: Arc<dyn Records>,
     limiter: DefaultKeyedRateLimiter<u64>,
     answers: Mutex<lru::LruCache<u64, (Channel, Answer)>>,
     handled_messages: Mutex<lru::LruCache<u64, ()>>,
+    uploads: Mutex<lru::LruCache<u64, staff::PendingUpload>>,
     next_answer: AtomicU64,
 }
 
@@ -80,7 +84,11 @@ pub(crate) enum Outcome {
 
 impl Bot {
     /// The bot's shared state.
-    pub fn new(engine: Arc<Engine>, settings: Arc<Settings>, records: Arc<dyn Records>) -> Self {
+    pub fn new(
+        knowledge: Arc<LiveKnowledge>,
+        settings: Arc<Settings>,
+        records: Arc<dyn Records>,
+    ) -> Self {
         let discord = &settings.discord;
         let period = Duration::from_secs(u64::from(discord.cooldown_seconds.get()))
             / discord.cooldown_questions.get();
@@ -88,11 +96,12 @@ impl Bot {
             .unwrap_or_else(|| Quota::per_second(discord.cooldown_questions))
             .allow_burst(discord.cooldown_questions);
         Bot {
-            engine,
+            knowledge,
             records,
             limiter: RateLimiter::keyed(quota),
             answers: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_ANSWERS))),
             handled_messages: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_MESSAGES))),
+            uploads: Mutex::new(lru::LruCache::new(nonzero(PENDING_UPLOADS))),
             // Answer ids stay unique across restarts (votes are stored by answer id): start
             // from the clock, in microseconds.
             next_answer: AtomicU64::new(
@@ -130,7 +139,8 @@ impl Bot {
             self.settings.discord.max_question_chars.get() as usize,
         )
         .to_string();
-        let engine = Arc::clone(&self.engine);
+        // One index for the whole question, even if a reload swaps in a new one meanwhile.
+        let engine = self.knowledge.engine();
         let span = info_span!("ask", ?channel);
         let answer = tokio::task::spawn_blocking(move || {
             let _entered = span.entered();
@@ -158,7 +168,11 @@ impl Bot {
     pub(crate) fn highlights(&self, answer: &Answer) -> Vec<std::ops::Range<usize>> {
         answer
             .best()
-            .map(|best| self.engine.highlights(&best.text, &best.matched_terms))
+            .map(|best| {
+                self.knowledge
+                    .engine()
+                    .highlights(&best.text, &best.matched_terms)
+            })
             .unwrap_or_default()
     }
 
@@ -219,7 +233,7 @@ impl RunningBot {
 /// Connects to Discord with `settings` and starts answering; returns once the client runs.
 pub async fn start(
     settings: Arc<Settings>,
-    engine: Arc<Engine>,
+    knowledge: Arc<LiveKnowledge>,
     records: Arc<dyn Records>,
 ) -> Result<RunningBot, DiscordError> {
     let discord = &settings.discord;
@@ -239,10 +253,10 @@ pub async fn start(
         intents |= serenity::GatewayIntents::MESSAGE_CONTENT;
     }
     let guild = discord.guild_id.map(serenity::GuildId::new);
-    let bot = Bot::new(engine, Arc::clone(&settings), records);
+    let bot = Bot::new(knowledge, Arc::clone(&settings), records);
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
-            commands: vec![ask::ask()],
+            commands: vec![ask::ask(), staff::kb()],
             allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
             on_error: |error| Box::pin(on_error(error)),
             event_handler: |framework, event| Box::pin(on_event(framework, event)),
@@ -297,6 +311,18 @@ async fn on_error(error: poise::FrameworkError<'_, Bot, DiscordError>) {
                 .allowed_mentions(serenity::CreateAllowedMentions::new());
             if let Err(err) = ctx.send(reply).await {
                 tracing::warn!(%err, "could not tell the member about the error");
+            }
+        }
+        poise::FrameworkError::CommandCheckFailed { ctx, error, .. } => {
+            if let Some(error) = error {
+                tracing::error!(
+                    error = format!("{:#}", anyhow::Error::from(error)),
+                    "check failed"
+                );
+            }
+            tracing::info!(command = %ctx.command().qualified_name, "refused: not staff");
+            if let Err(err) = staff::refuse(ctx).await {
+                tracing::warn!(%err, "could not tell the member they were refused");
             }
         }
         poise::FrameworkError::EventHandler { error, .. } => {

@@ -8,11 +8,11 @@ use faqbot::discord::RunningBot;
 use faqbot::records::{MemoryRecords, Records};
 use serde_json::Value;
 
+use crate::support::bundled_knowledge;
 use crate::support::fake_discord::{
     self, FakeDiscord, Request, autocomplete, button, human, mention_bot, message, other_bot,
     slash_command,
 };
-use crate::support::{bundled_knowledge, engine};
 
 /// The help channel the tests configure.
 const HELP_CHANNEL: u64 = 1_100_000_000_000_000_777;
@@ -26,6 +26,8 @@ struct TestBot {
 /// Starts the fake Discord and the bot on the bundled knowledge, and waits until the bot has
 /// connected and registered its commands.
 async fn spawn_bot(configure: impl FnOnce(&mut Settings)) -> TestBot {
+    // Quiet unless RUST_LOG asks, as when debugging a test.
+    faqbot::telemetry::init("off");
     let fake = FakeDiscord::start().await;
     let mut settings = Settings {
         knowledge_dir: bundled_knowledge(),
@@ -37,9 +39,11 @@ async fn spawn_bot(configure: impl FnOnce(&mut Settings)) -> TestBot {
     settings.discord.help_channels = vec![HELP_CHANNEL];
     configure(&mut settings);
     let records = Arc::new(MemoryRecords::default());
-    let engine = Arc::new(engine(&settings.knowledge_dir));
+    let knowledge = Arc::new(
+        faqbot::live::LiveKnowledge::load(&settings.knowledge_dir, 365).expect("knowledge"),
+    );
     let shared: Arc<dyn Records> = records.clone();
-    let bot = faqbot::discord::start(Arc::new(settings), engine, shared)
+    let bot = faqbot::discord::start(Arc::new(settings), knowledge, shared)
         .await
         .expect("bot starts");
     fake.wait_ready().await;
@@ -525,6 +529,267 @@ async fn reply_latency() {
         times[times.len() / 2],
         times[times.len() * 9 / 10],
         times[times.len() - 1]
+    );
+    test.stop().await;
+}
+
+// ---- Staff tools (/kb) ----
+
+/// Manage Server, the permission staff commands need.
+const MANAGE_GUILD: u64 = 1 << 5;
+const STAFF: u64 = fake_discord::MEMBER_PERMISSIONS | MANAGE_GUILD;
+
+/// A bot on a small, writable knowledge folder with its own data folder.
+async fn spawn_staff_bot(
+    configure: impl FnOnce(&mut Settings),
+) -> (TestBot, tempfile::TempDir, tempfile::TempDir) {
+    let knowledge = crate::support::folder(&[(
+        "hours.md",
+        b"## When are you open?\n\nWe open at nine on weekdays.\n",
+    )]);
+    let data = tempfile::tempdir().expect("data dir");
+    let (k, d) = (knowledge.path().to_path_buf(), data.path().to_path_buf());
+    let test = spawn_bot(move |settings| {
+        settings.knowledge_dir = k;
+        settings.data_dir = d;
+        configure(settings);
+    })
+    .await;
+    (test, knowledge, data)
+}
+
+/// The text the bot finally shows for an interaction: its immediate reply, or the edit of a
+/// deferred one.
+async fn final_reply(fake: &FakeDiscord, interaction: Value) -> Value {
+    let token = str_of(&interaction["token"]).to_string();
+    let callback = callback_of(fake, interaction).await;
+    if callback["type"] != 5 {
+        return callback["data"].clone();
+    }
+    let webhook = format!("/api/v10/webhooks/{}/{token}", FakeDiscord::APPLICATION_ID);
+    let original = format!("{webhook}/messages/@original");
+    fake.wait_request(|r| r.is("PATCH", &original) || r.is("POST", &webhook))
+        .await
+        .body
+}
+
+fn kb(
+    sub: &str,
+    options: Vec<Value>,
+    attachments: &[Value],
+    user: &Value,
+    permissions: u64,
+) -> Value {
+    fake_discord::slash_subcommand("kb", sub, options, attachments, user, permissions)
+}
+
+fn upload(fake: &FakeDiscord, name: &str, bytes: &[u8], user: &Value, permissions: u64) -> Value {
+    let attachment = fake.host_attachment(name, bytes);
+    let option = serde_json::json!({"name": "file", "type": 11, "value": attachment["id"]});
+    kb("upload", vec![option], &[attachment], user, permissions)
+}
+
+/// Every file of a folder with its bytes, to show nothing changed.
+fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("folder")
+        .map(|e| {
+            let e = e.expect("entry");
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_without_staff_rights_are_refused_every_kb_command() {
+    let (test, knowledge, _data) = spawn_staff_bot(|_| {}).await;
+    let before = snapshot(knowledge.path());
+    let member = human("nosy");
+    let plain = fake_discord::MEMBER_PERMISSIONS;
+    let interactions = vec![
+        kb("status", vec![], &[], &member, plain),
+        kb("reload", vec![], &[], &member, plain),
+        upload(
+            &test.fake,
+            "evil.md",
+            b"## Hacked?\n\nYes.\n",
+            &member,
+            plain,
+        ),
+    ];
+    for interaction in interactions {
+        let reply = final_reply(&test.fake, interaction).await;
+        assert_eq!(
+            reply["content"], "Sorry, the /kb commands are for clinic staff.",
+            "{reply}"
+        );
+        assert_eq!(reply["flags"], 64);
+    }
+    assert_eq!(snapshot(knowledge.path()), before);
+    let registered = test
+        .fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+        .expect("registration");
+    let kb_command = registered
+        .body
+        .as_array()
+        .expect("commands")
+        .iter()
+        .find(|c| c["name"] == "kb")
+        .cloned()
+        .expect("kb registered");
+    assert_eq!(
+        kb_command["default_member_permissions"],
+        MANAGE_GUILD.to_string()
+    );
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_see_status_and_the_staff_role_counts_as_staff() {
+    let role = 4242;
+    let (test, _knowledge, _data) = spawn_staff_bot(|s| s.staff.role_id = Some(role)).await;
+    let reply = final_reply(&test.fake, kb("status", vec![], &[], &human("boss"), STAFF)).await;
+    let text = str_of(&reply["content"]);
+    assert!(text.contains("Files: 1 · Passages: 1"), "{text}");
+    assert!(text.contains("No file has errors."), "{text}");
+    let mut by_role = kb(
+        "reload",
+        vec![],
+        &[],
+        &human("desk"),
+        fake_discord::MEMBER_PERMISSIONS,
+    );
+    by_role["member"]["roles"] = serde_json::json!([role.to_string()]);
+    let reply = final_reply(&test.fake, by_role).await;
+    assert!(
+        str_of(&reply["content"]).starts_with("**Reloaded**"),
+        "{reply}"
+    );
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_uploads_are_refused_and_nothing_changes() {
+    let (test, knowledge, _data) = spawn_staff_bot(|s| {
+        s.staff.max_upload_kib = std::num::NonZeroU32::new(1).expect("1");
+    })
+    .await;
+    let before = snapshot(knowledge.path());
+    let staff = human("boss");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "../escape.md",
+            b"## Q?\n\nA.\n".to_vec(),
+            "not a plain file name",
+        ),
+        (
+            ".hidden.md",
+            b"## Q?\n\nA.\n".to_vec(),
+            "not a plain file name",
+        ),
+        ("notes.pdf", b"%PDF-1.4".to_vec(), "not a knowledge file"),
+        ("big.md", vec![b'a'; 2048], "the limit is 1 KiB"),
+        ("latin1.txt", b"Caf\xe9 hours\n".to_vec(), "UTF-8"),
+        (
+            "broken.md",
+            b"---\ntitle: [oops\n---\n\nText.\n".to_vec(),
+            "broken.md:2: error: front matter",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let reply = final_reply(&test.fake, upload(&test.fake, name, &bytes, &staff, STAFF)).await;
+        let text = str_of(&reply["content"]);
+        assert!(text.contains(expected), "{name}: {text}");
+        assert!(
+            reply["components"].as_array().is_none_or(Vec::is_empty),
+            "{name}: no Save button"
+        );
+    }
+    assert_eq!(snapshot(knowledge.path()), before);
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_good_upload_is_previewed_saved_answered_from_and_backed_up() {
+    let (test, knowledge, data) = spawn_staff_bot(|_| {}).await;
+    let staff = human("boss");
+    let new_hours = b"---\ntitle: Opening hours\n---\n\n## When are you open?\n\nWe open at eight on weekdays and ten on Saturdays.\n";
+    let preview = final_reply(
+        &test.fake,
+        upload(&test.fake, "hours.md", new_hours, &staff, STAFF),
+    )
+    .await;
+    let text = str_of(&preview["content"]);
+    assert!(
+        text.contains("Preview of hours.md") && text.contains("replaces the current file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Title: Opening hours") && text.contains("• When are you open?"),
+        "{text}"
+    );
+    assert_eq!(
+        snapshot(knowledge.path()).len(),
+        1,
+        "nothing saved before Save"
+    );
+    let save = preview["components"][0]["components"]
+        .as_array()
+        .expect("buttons")
+        .iter()
+        .find(|b| b["label"] == "Save")
+        .map(|b| str_of(&b["custom_id"]).to_string())
+        .expect("Save button");
+
+    // Someone else pressing Save does nothing.
+    let mut other = button(
+        &save,
+        message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
+        &human("other"),
+    );
+    other["member"]["permissions"] = serde_json::json!(STAFF.to_string());
+    let refused = callback_of(&test.fake, other).await;
+    assert!(
+        str_of(&refused["data"]["content"]).contains("no longer waiting"),
+        "{refused}"
+    );
+
+    let mut press = button(
+        &save,
+        message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
+        &staff,
+    );
+    press["member"]["permissions"] = serde_json::json!(STAFF.to_string());
+    let saved = callback_of(&test.fake, press).await;
+    assert_eq!(saved["type"], 7, "the preview is replaced: {saved}");
+    assert!(
+        str_of(&saved["data"]["content"]).starts_with("Saved hours.md. I'm answering from it now."),
+        "{saved}"
+    );
+
+    let answer = test.ask("when are you open?", &human("member")).await;
+    assert!(str_of(&answer["data"]["embeds"][0]["description"]).contains("eight on weekdays"));
+    assert_eq!(
+        std::fs::read(knowledge.path().join("hours.md")).unwrap(),
+        new_hours
+    );
+    let backups: Vec<_> = std::fs::read_dir(data.path().join("backups"))
+        .expect("backups folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert!(
+        std::fs::read_to_string(&backups[0])
+            .unwrap()
+            .contains("nine on weekdays")
     );
     test.stop().await;
 }

@@ -5,4 +5,5 @@ mod discord;
 mod engine;
 mod fake_discord_smoke;
 mod knowledge;
+mod live;
 mod support;

@@ -97,6 +97,8 @@ struct Shared {
     messages: HashMap<u64, Value>,
     /// Interaction token to the id of its original response message.
     originals: HashMap<String, u64>,
+    /// Files served at `/attachments/...`, as Discord's CDN serves uploads.
+    attachments: HashMap<String, Vec<u8>>,
 }
 
 #[derive(Default)]
@@ -168,6 +170,24 @@ impl FakeDiscord {
             }
         });
         fake
+    }
+
+    /// Serves `bytes` as an uploaded file and returns its attachment object, as a member's
+    /// upload appears in an interaction.
+    pub fn host_attachment(&self, filename: &str, bytes: &[u8]) -> Value {
+        let id = snowflake();
+        let path = format!("/attachments/{id}/{filename}");
+        self.update(|shared| {
+            shared.attachments.insert(path.clone(), bytes.to_vec());
+        });
+        let url = format!("{}{path}", self.base_url());
+        json!({
+            "id": id.to_string(),
+            "filename": filename,
+            "size": bytes.len(),
+            "url": url,
+            "proxy_url": url,
+        })
     }
 
     /// `http://127.0.0.1:PORT`: what serenity's `HttpBuilder::proxy` (the bot's API proxy) is
@@ -512,6 +532,31 @@ pub fn slash_command(name: &str, options: &[(&str, &str)], user: &Value) -> Valu
     interaction(2, command_data(name, options), user)
 }
 
+/// An INTERACTION_CREATE payload for the subcommand `/name sub` with `options` (JSON option
+/// objects), used by a member with `permissions`; attachments named by attachment options go in
+/// `resolved`.
+pub fn slash_subcommand(
+    name: &str,
+    sub: &str,
+    options: Vec<Value>,
+    attachments: &[Value],
+    user: &Value,
+    permissions: u64,
+) -> Value {
+    let subcommand = json!({"name": sub, "type": 1, "options": options});
+    let mut data = command_data(name, vec![subcommand]);
+    if !attachments.is_empty() {
+        let resolved: serde_json::Map<String, Value> = attachments
+            .iter()
+            .map(|a| (a["id"].as_str().unwrap_or_default().to_owned(), a.clone()))
+            .collect();
+        data["resolved"] = json!({"attachments": resolved});
+    }
+    let mut interaction = interaction(2, data, user);
+    interaction["member"]["permissions"] = json!(permissions.to_string());
+    interaction
+}
+
 /// An INTERACTION_CREATE payload for autocomplete (type 4) of the string option
 /// `focused_option` of `/name`, where `user` has typed `typed`.
 pub fn autocomplete(name: &str, focused_option: &str, typed: &str, user: &Value) -> Value {
@@ -672,6 +717,13 @@ async fn rest(
 
 impl FakeDiscord {
     fn answer(&self, request: &Request) -> Response {
+        if request.path.starts_with("/attachments/") {
+            let file = self.lock().attachments.get(&request.path).cloned();
+            return match file {
+                Some(bytes) => (StatusCode::OK, bytes).into_response(),
+                None => not_found("Unknown attachment", 0),
+            };
+        }
         let Some(route) = request.path.strip_prefix("/api/v10/") else {
             return not_found("Unknown route", 0);
         };

@@ -1,0 +1,304 @@
+//! `/kb`: staff tools for the knowledge base, from Discord.
+//!
+//! Discord shows the commands only to members with Manage Server (`default_member_permissions`),
+//! but a server admin can loosen that, so the bot checks again on every use: Manage Server or
+//! the staff role from the config. Uploads are validated exactly like `faqbot check`, previewed,
+//! and written only on "Save": atomically, with the replaced file kept as a backup.
+
+use std::path::{Path, PathBuf};
+
+use poise::serenity_prelude as serenity;
+
+use super::format::{self, MESSAGE_CHARS};
+use super::{Bot, Context, DiscordError, lock};
+use crate::knowledge::{Format, Problem};
+use crate::live::{LiveKnowledge, Status, write_atomically};
+
+/// What a refused member is told.
+const STAFF_ONLY: &str = "Sorry, the /kb commands are for clinic staff.";
+
+/// An upload waiting for Save or Cancel.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingUpload {
+    name: String,
+    bytes: Vec<u8>,
+    uploader: u64,
+}
+
+/// Staff tools for the knowledge base
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("status", "reload", "upload"),
+    subcommand_required
+)]
+pub(crate) async fn kb(_ctx: Context<'_>) -> Result<(), DiscordError> {
+    Ok(())
+}
+
+/// Files, passages, last reload, files with errors and files due for review
+#[poise::command(slash_command, guild_only, check = "is_staff")]
+async fn status(ctx: Context<'_>) -> Result<(), DiscordError> {
+    let status = ctx.data().knowledge.status();
+    private(ctx, status_text("Knowledge base", &status)).await
+}
+
+/// Re-read the knowledge folder now and report the result
+#[poise::command(slash_command, guild_only, check = "is_staff")]
+async fn reload(ctx: Context<'_>) -> Result<(), DiscordError> {
+    let knowledge = std::sync::Arc::clone(&ctx.data().knowledge);
+    let status = tokio::task::spawn_blocking(move || knowledge.reload()).await?;
+    let text = match status {
+        Ok(status) => status_text("Reloaded", &status),
+        Err(err) => format!("The reload failed, so the previous knowledge keeps answering: {err}"),
+    };
+    private(ctx, text).await
+}
+
+/// Add or replace a knowledge file (.md or .txt); you see a preview before it is saved
+#[poise::command(slash_command, guild_only, check = "is_staff")]
+async fn upload(
+    ctx: Context<'_>,
+    #[description = "A Markdown (.md) or plain-text (.txt) file"] file: serenity::Attachment,
+) -> Result<(), DiscordError> {
+    let bot = ctx.data();
+    let limit = u64::from(bot.settings.staff.max_upload_kib.get()) * 1024;
+    let format = match check_name(&file.filename) {
+        Ok(format) => format,
+        Err(refusal) => return private(ctx, refusal).await,
+    };
+    if u64::from(file.size) > limit {
+        let text = format!(
+            "{} is {} KiB; the limit is {} KiB. Split it into smaller files, one topic each.",
+            file.filename,
+            file.size.div_ceil(1024),
+            limit / 1024
+        );
+        return private(ctx, text).await;
+    }
+    ctx.defer_ephemeral().await?;
+    let bytes = file.download().await?;
+    if bytes.len() as u64 > limit {
+        return private(ctx, format!("{} is larger than the limit.", file.filename)).await;
+    }
+    let parsed = crate::knowledge::parse(&file.filename, format, &bytes);
+    let errors: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("• {d}"))
+        .collect();
+    let Some(document) = parsed.document.filter(|_| errors.is_empty()) else {
+        let text = format!(
+            "{} was not saved; please fix:\n{}",
+            file.filename,
+            errors.join("\n")
+        );
+        return private(ctx, text).await;
+    };
+    let placeholders = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| matches!(d.problem, Problem::Placeholder(_)))
+        .count();
+    let replaces = bot.knowledge.dir().join(&file.filename).exists();
+    let mut preview = format!(
+        "**Preview of {}**{}\nTitle: {}\nSections:\n",
+        file.filename,
+        if replaces {
+            " (replaces the current file; the old one is kept as a backup)"
+        } else {
+            ""
+        },
+        document.title
+    );
+    let mut headings: Vec<&str> = document
+        .passages
+        .iter()
+        .map(|p| p.heading.as_deref().unwrap_or("(introduction)"))
+        .collect();
+    headings.dedup();
+    for heading in headings {
+        preview.push_str(&format!("• {heading}\n"));
+    }
+    if placeholders > 0 {
+        preview.push_str(&format!(
+            "{placeholders} placeholder(s) still to fill in.\n"
+        ));
+    }
+    preview.push_str("Save it?");
+    let id = bot
+        .next_answer
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    lock(&bot.uploads).put(
+        id,
+        PendingUpload {
+            name: file.filename.clone(),
+            bytes,
+            uploader: ctx.author().id.get(),
+        },
+    );
+    let reply = poise::CreateReply::default()
+        .content(format::fit(&preview, MESSAGE_CHARS))
+        .components(format::upload_buttons(id))
+        .ephemeral(true)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+/// Whether the member may use staff tools: Manage Server, or the staff role.
+pub(crate) fn member_is_staff(bot: &Bot, member: Option<&serenity::Member>) -> bool {
+    let Some(member) = member else {
+        return false;
+    };
+    let manages = member
+        .permissions
+        .is_some_and(|permissions| permissions.manage_guild() || permissions.administrator());
+    let has_role = bot
+        .settings
+        .staff
+        .role_id
+        .is_some_and(|role| member.roles.contains(&serenity::RoleId::new(role)));
+    manages || has_role
+}
+
+async fn is_staff(ctx: Context<'_>) -> Result<bool, DiscordError> {
+    let member = ctx.author_member().await;
+    Ok(member_is_staff(ctx.data(), member.as_deref()))
+}
+
+/// Tells a member the command is not for them (used by the error handler on a failed check).
+pub(crate) async fn refuse(ctx: Context<'_>) -> Result<(), DiscordError> {
+    private(ctx, STAFF_ONLY.to_string()).await
+}
+
+async fn private(ctx: Context<'_>, text: String) -> Result<(), DiscordError> {
+    let reply = poise::CreateReply::default()
+        .content(format::fit(&text, MESSAGE_CHARS))
+        .ephemeral(true)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+/// A file name staff may upload: a plain `.md` or `.txt` name that stays in the folder.
+fn check_name(name: &str) -> Result<Format, String> {
+    let path = Path::new(name);
+    let plain = path.components().count() == 1
+        && !name.contains(['/', '\\'])
+        && !name.starts_with('.')
+        && !name.contains("..")
+        && !path.is_absolute();
+    if !plain {
+        return Err(format!(
+            "\"{name}\" is not a plain file name: use a name like first-visit.md, without folders or a leading dot."
+        ));
+    }
+    Format::of(path).ok_or_else(|| {
+        format!("\"{name}\" is not a knowledge file: upload Markdown (.md) or plain text (.txt).")
+    })
+}
+
+/// Saves a pending upload: the replaced file goes to the backups folder first, then the new
+/// one is written atomically and the knowledge reloaded, so the next question uses it.
+pub(crate) fn save_upload(
+    knowledge: &LiveKnowledge,
+    data_dir: &Path,
+    upload: &PendingUpload,
+) -> Result<String, std::io::Error> {
+    let target = knowledge.dir().join(&upload.name);
+    let mut backup_note = String::new();
+    if target.exists() {
+        let backup = backup_path(data_dir, &upload.name);
+        if let Some(folder) = backup.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
+        write_atomically(&backup, &std::fs::read(&target)?)?;
+        backup_note = format!(" The previous version is kept as {}.", backup.display());
+    }
+    write_atomically(&target, &upload.bytes)?;
+    let status = knowledge.reload();
+    let reloaded = match status {
+        Ok(_) => "I'm answering from it now.".to_string(),
+        Err(err) => format!(
+            "It was saved, but the reload failed ({err}); the previous knowledge keeps answering."
+        ),
+    };
+    Ok(format!("Saved {}. {reloaded}{backup_note}", upload.name))
+}
+
+fn backup_path(data_dir: &Path, name: &str) -> PathBuf {
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
+    data_dir.join("backups").join(format!("{name}.{stamp}"))
+}
+
+/// Takes a pending upload for `member`, if it is theirs.
+pub(crate) fn take_upload(bot: &Bot, id: u64, member: u64) -> Option<PendingUpload> {
+    let mut uploads = lock(&bot.uploads);
+    match uploads.peek(&id) {
+        Some(upload) if upload.uploader == member => uploads.pop(&id),
+        _ => None,
+    }
+}
+
+/// The status as staff read it.
+pub(crate) fn status_text(heading: &str, status: &Status) -> String {
+    let reloaded = status
+        .reloaded_at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let mut text = format!(
+        "**{heading}**\nFiles: {} · Passages: {} · Last reload: <t:{reloaded}:R>\n",
+        status.files, status.passages
+    );
+    let errors: Vec<_> = status.errors().collect();
+    if errors.is_empty() {
+        text.push_str("No file has errors.\n");
+    } else {
+        text.push_str(&format!("Files with errors ({}):\n", errors.len()));
+        for error in errors {
+            let still = if status.serving_last_good.contains(&error.path) {
+                " (still answering from its last good version)"
+            } else {
+                ""
+            };
+            text.push_str(&format!("• {error}{still}\n"));
+        }
+    }
+    if !status.due_for_review.is_empty() {
+        text.push_str(&format!(
+            "Due for review ({}):\n",
+            status.due_for_review.len()
+        ));
+        for (path, date) in &status.due_for_review {
+            text.push_str(&format!("• {path} (last reviewed {date})\n"));
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_knowledge_file_names_are_accepted() {
+        assert_eq!(check_name("first-visit.md"), Ok(Format::Markdown));
+        assert_eq!(check_name("Prices.TXT"), Ok(Format::PlainText));
+        for bad in [
+            "../escape.md",
+            "/etc/passwd.md",
+            "sub/dir.md",
+            "..\\win.md",
+            ".hidden.md",
+            "notes.pdf",
+            "noext",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad} accepted");
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Live knowledge: the knowledge folder, re-indexed without a restart while the bot answers.
+//!
+//! Staff edit files while members ask. A reload reads the folder again and builds a new index
+//! off to the side; only a finished index is swapped in, atomically, so a question is always
+//! answered from a whole index, old or new, never a half-built one. A file that turns bad
+//! keeps serving its last good version until it is fixed; its problem is reported meanwhile.
+//! A deleted file stops answering.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwap;
+use notify_debouncer_full::notify::RecursiveMode;
+use thiserror::Error;
+use tracing::{info, info_span, warn};
+
+use crate::knowledge::{
+    Diagnostic, Document, KnowledgeBase, KnowledgeError, SYNONYMS_FILE, Synonyms,
+};
+use crate::search::{Engine, SearchError};
+
+/// Edits arrive as bursts of file events (an editor writes, renames, touches); waiting this
+/// long after the last one reloads once, and well within "a couple of seconds".
+const DEBOUNCE: Duration = Duration::from_millis(400);
+
+/// Reloading failed as a whole (the folder vanished, the index could not be built). The
+/// previous knowledge keeps serving.
+#[derive(Debug, Error)]
+pub enum ReloadError {
+    /// The folder could not be read.
+    #[error(transparent)]
+    Knowledge(#[from] KnowledgeError),
+    /// The index could not be built.
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    /// The file watcher could not start.
+    #[error("cannot watch the knowledge folder {path}: {message}")]
+    Watch {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+/// What a reload found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    /// Knowledge files serving answers (good now, or their last good version).
+    pub files: usize,
+    /// Passages in the index.
+    pub passages: usize,
+    /// When the index was last rebuilt.
+    pub reloaded_at: SystemTime,
+    /// Every error and warning of the current files.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files with an error that still answer from their last good version.
+    pub serving_last_good: Vec<String>,
+    /// Files whose `last_reviewed` date is older than the review age, with that date.
+    pub due_for_review: Vec<(String, jiff::civil::Date)>,
+}
+
+impl Status {
+    /// The errors only.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+}
+
+/// The knowledge folder and the index built from it, kept current.
+pub struct LiveKnowledge {
+    dir: PathBuf,
+    review_after: Duration,
+    engine: ArcSwap<Engine>,
+    state: Mutex<State>,
+    /// One reload at a time: two overlapping reloads could swap in the older one last.
+    reloading: Mutex<()>,
+}
+
+struct State {
+    good: BTreeMap<String, Document>,
+    synonyms: Synonyms,
+    status: Status,
+}
+
+impl LiveKnowledge {
+    /// Reads and indexes the folder.
+    pub fn load(dir: &Path, review_after_days: u32) -> Result<LiveKnowledge, ReloadError> {
+        let empty = Engine::build(Vec::new(), &Synonyms::default())?;
+        let live = LiveKnowledge {
+            dir: dir.to_path_buf(),
+            review_after: Duration::from_secs(u64::from(review_after_days) * 24 * 60 * 60),
+            engine: ArcSwap::from_pointee(empty),
+            state: Mutex::new(State {
+                good: BTreeMap::new(),
+                synonyms: Synonyms::default(),
+                status: Status {
+                    files: 0,
+                    passages: 0,
+                    reloaded_at: SystemTime::now(),
+                    diagnostics: Vec::new(),
+                    serving_last_good: Vec::new(),
+                    due_for_review: Vec::new(),
+                },
+            }),
+            reloading: Mutex::new(()),
+        };
+        live.reload()?;
+        Ok(live)
+    }
+
+    /// The index to answer one question from. Hold it for the whole question.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine.load_full()
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What the last reload found.
+    pub fn status(&self) -> Status {
+        lock(&self.state).status.clone()
+    }
+
+    /// Reads the folder again and swaps in a new index. Files with errors keep their last
+    /// good version; a broken synonyms file keeps the last good synonyms.
+    pub fn reload(&self) -> Result<Status, ReloadError> {
+        let _one_at_a_time = lock(&self.reloading);
+        let _span = info_span!("reload", dir = %self.dir.display()).entered();
+        let base = KnowledgeBase::load(&self.dir)?;
+        let (good, synonyms, serving_last_good) = {
+            let state = lock(&self.state);
+            let broken: Vec<&str> = base
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| d.path.as_str())
+                .collect();
+            let mut good: BTreeMap<String, Document> = base
+                .documents
+                .iter()
+                .map(|document| (document.source.clone(), document.clone()))
+                .collect();
+            let mut serving_last_good = Vec::new();
+            for path in &broken {
+                if let Some(previous) = state.good.get(*path) {
+                    good.insert((*path).to_string(), previous.clone());
+                    serving_last_good.push((*path).to_string());
+                }
+            }
+            let synonyms = if broken.contains(&SYNONYMS_FILE) {
+                state.synonyms.clone()
+            } else {
+                base.synonyms.clone()
+            };
+            serving_last_good.dedup();
+            (good, synonyms, serving_last_good)
+        };
+        let passages = good
+            .values()
+            .flat_map(|d| d.passages.iter().cloned())
+            .collect();
+        let engine = Engine::build(passages, &synonyms)?;
+        let mut diagnostics = base.diagnostics.clone();
+        diagnostics.extend(engine.diagnostics().iter().cloned());
+        let status = Status {
+            files: good.len(),
+            passages: engine.passages().len(),
+            reloaded_at: SystemTime::now(),
+            diagnostics,
+            serving_last_good,
+            due_for_review: self.due_for_review(&good),
+        };
+        self.engine.store(Arc::new(engine));
+        let mut state = lock(&self.state);
+        state.good = good;
+        state.synonyms = synonyms;
+        state.status = status.clone();
+        info!(
+            files = status.files,
+            passages = status.passages,
+            errors = status.errors().count(),
+            "knowledge reloaded"
+        );
+        Ok(status)
+    }
+
+    fn due_for_review(
+        &self,
+        good: &BTreeMap<String, Document>,
+    ) -> Vec<(String, jiff::civil::Date)> {
+        let Ok(age) = jiff::SignedDuration::try_from(self.review_after) else {
+            return Vec::new();
+        };
+        let Ok(cutoff) = jiff::Timestamp::now().checked_sub(age) else {
+            return Vec::new();
+        };
+        let cutoff = cutoff.to_zoned(jiff::tz::TimeZone::UTC).date();
+        good.values()
+            .filter_map(|d| d.last_reviewed.map(|date| (d.source.clone(), date)))
+            .filter(|(_, date)| *date < cutoff)
+            .collect()
+    }
+
+    /// Watches the folder and reloads after every change; `on_reload` hears each outcome
+    /// (on the watcher's thread). The watch stops when the returned value is dropped.
+    pub fn watch(
+        self: &Arc<Self>,
+        on_reload: impl Fn(Result<Status, ReloadError>) + Send + 'static,
+    ) -> Result<KnowledgeWatcher, ReloadError> {
+        let live = Arc::clone(self);
+        let watch_error = |err: notify_debouncer_full::notify::Error| ReloadError::Watch {
+            path: self.dir.clone(),
+            message: err.to_string(),
+        };
+        let mut debouncer = notify_debouncer_full::new_debouncer(
+            DEBOUNCE,
+            None,
+            move |events: notify_debouncer_full::DebounceEventResult| match events {
+                Ok(events) if events.is_empty() => {}
+                Ok(_) => on_reload(live.reload()),
+                Err(errors) => {
+                    for err in errors {
+                        warn!(%err, "watching the knowledge folder");
+                    }
+                    on_reload(live.reload());
+                }
+            },
+        )
+        .map_err(watch_error)?;
+        debouncer
+            .watch(&self.dir, RecursiveMode::Recursive)
+            .map_err(watch_error)?;
+        Ok(KnowledgeWatcher {
+            _debouncer: debouncer,
+        })
+    }
+}
+
+/// Keeps the folder watched while alive.
+pub struct KnowledgeWatcher {
+    _debouncer: notify_debouncer_full::Debouncer<
+        notify_debouncer_full::notify::RecommendedWatcher,
+        notify_debouncer_full::RecommendedCache,
+    >,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Writes `bytes` to `path` so that a reader, or a crash, sees the old file or the new one,
+/// never half of one: a hidden temporary file beside it, flushed to disk, then renamed over.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)?;
+        // The rename itself is durable once the folder is synced.
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}

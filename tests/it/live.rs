@@ -1,0 +1,228 @@
+//! Live knowledge: edits, additions, deletions and broken files picked up without a restart,
+//! while questions keep being answered.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use faqbot::live::{LiveKnowledge, Status, write_atomically};
+
+use crate::support::folder;
+
+const STABLE: &[u8] = b"## Do you have parking?\n\nYes, free parking behind the clinic.\n";
+const HOURS_V1: &[u8] = b"## When are you open?\n\nWe open at nine on weekdays.\n";
+const HOURS_V2: &[u8] = b"## When are you open?\n\nWe open at eight on weekdays.\n";
+const BROKEN: &[u8] = b"---\ntitle: [unclosed\n---\n\nWe open at noon.\n";
+/// A reload takes milliseconds; this only bounds a broken watcher.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A watched folder and the reloads it reports.
+struct Watched {
+    dir: tempfile::TempDir,
+    live: Arc<LiveKnowledge>,
+    reloads: mpsc::Receiver<Status>,
+    _watcher: faqbot::live::KnowledgeWatcher,
+}
+
+fn watched(files: &[(&str, &[u8])]) -> Watched {
+    let dir = folder(files);
+    let live = Arc::new(LiveKnowledge::load(dir.path(), 365).expect("loads"));
+    let (sender, reloads) = mpsc::channel();
+    let watcher = live
+        .watch(move |status| {
+            let _ = sender.send(status.expect("reload works"));
+        })
+        .expect("watches");
+    Watched {
+        dir,
+        live,
+        reloads,
+        _watcher: watcher,
+    }
+}
+
+impl Watched {
+    /// Waits for reloads until one satisfies `done`.
+    fn until(&self, what: &str, done: impl Fn(&Status, &LiveKnowledge) -> bool) -> Status {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let status = self
+                .reloads
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no reload brought: {what}"));
+            if done(&status, &self.live) {
+                return status;
+            }
+        }
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) {
+        write_atomically(&self.dir.path().join(name), bytes).expect("write");
+    }
+}
+
+fn best_text(live: &LiveKnowledge, question: &str) -> Option<String> {
+    let answer = live.engine().answer(question, 1).expect("answers");
+    answer.best().map(|hit| hit.text.clone())
+}
+
+#[test]
+fn edits_additions_renames_and_deletions_are_picked_up() {
+    let w = watched(&[("stable.md", STABLE), ("hours.md", HOURS_V1)]);
+    assert!(
+        best_text(&w.live, "when are you open")
+            .unwrap()
+            .contains("nine")
+    );
+
+    w.write("hours.md", HOURS_V2);
+    w.until("the edit", |_, live| {
+        best_text(live, "when are you open").is_some_and(|t| t.contains("eight"))
+    });
+
+    w.write(
+        "massage.md",
+        b"## What is a hot stone massage?\n\nWarm basalt stones.\n",
+    );
+    w.until("the new file", |_, live| {
+        best_text(live, "hot stone massage").is_some()
+    });
+
+    std::fs::rename(
+        w.dir.path().join("massage.md"),
+        w.dir.path().join("stones.md"),
+    )
+    .unwrap();
+    w.until("the rename", |_, live| {
+        live.engine()
+            .answer("hot stone massage", 1)
+            .unwrap()
+            .best()
+            .is_some_and(|hit| hit.source == "stones.md")
+    });
+
+    std::fs::remove_file(w.dir.path().join("stones.md")).unwrap();
+    let status = w.until("the deletion", |_, live| {
+        best_text(live, "hot stone massage").is_none()
+    });
+    assert_eq!(status.files, 2);
+}
+
+#[test]
+fn a_broken_file_keeps_answering_from_its_last_good_version_until_fixed() {
+    let w = watched(&[("stable.md", STABLE), ("hours.md", HOURS_V1)]);
+    w.write("hours.md", BROKEN);
+    let status = w.until("the broken file", |status, _| status.errors().count() > 0);
+    assert_eq!(status.serving_last_good, vec!["hours.md"]);
+    let error = status.errors().next().unwrap().to_string();
+    assert!(
+        error.starts_with("hours.md:2: error: front matter"),
+        "{error}"
+    );
+    assert!(
+        best_text(&w.live, "when are you open")
+            .unwrap()
+            .contains("nine")
+    );
+
+    w.write("hours.md", HOURS_V2);
+    let status = w.until("the fix", |status, _| status.errors().count() == 0);
+    assert!(status.serving_last_good.is_empty());
+    assert!(
+        best_text(&w.live, "when are you open")
+            .unwrap()
+            .contains("eight")
+    );
+}
+
+#[test]
+fn questions_never_fail_while_files_change() {
+    let w = watched(&[("stable.md", STABLE), ("hours.md", HOURS_V1)]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let asked = Arc::new(AtomicUsize::new(0));
+    let askers: Vec<_> = (0..2)
+        .map(|_| {
+            let (live, stop, asked) = (Arc::clone(&w.live), Arc::clone(&stop), Arc::clone(&asked));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let engine = live.engine();
+                    let answer = engine
+                        .answer("do you have parking?", 3)
+                        .expect("never fails");
+                    let best = answer.best().expect("the stable file always answers");
+                    assert!(best.text.contains("free parking"), "{best:?}");
+                    asked.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let steps: [(&str, Option<&[u8]>); 6] = [
+        ("hours.md", Some(HOURS_V2)),
+        (
+            "extra.md",
+            Some(b"## Do you sell gift cards?\n\nYes, at the desk.\n"),
+        ),
+        ("hours.md", Some(BROKEN)),
+        ("extra.md", None),
+        ("hours.md", Some(HOURS_V1)),
+        (
+            "more.txt",
+            Some(b"Do you do couples massage?\n\nYes, book two therapists.\n"),
+        ),
+    ];
+    for (name, bytes) in steps {
+        match bytes {
+            Some(bytes) => w.write(name, bytes),
+            None => std::fs::remove_file(w.dir.path().join(name)).unwrap(),
+        }
+        // Let the askers run across each change and its reload.
+        w.until(&format!("the change to {name}"), |_, _| true);
+    }
+    w.until("the last file", |_, live| {
+        best_text(live, "couples massage").is_some()
+    });
+    stop.store(true, Ordering::Relaxed);
+    for asker in askers {
+        asker.join().expect("no question failed");
+    }
+    assert!(asked.load(Ordering::Relaxed) > 0);
+    assert!(
+        best_text(&w.live, "when are you open")
+            .unwrap()
+            .contains("nine")
+    );
+}
+
+#[test]
+fn old_review_dates_are_listed() {
+    let dir = folder(&[
+        (
+            "old.md",
+            b"---\nlast_reviewed: 2001-02-03\n---\n## Q?\n\nA.\n",
+        ),
+        (
+            "new.md",
+            b"---\nlast_reviewed: 2999-01-01\n---\n## Q2?\n\nB.\n",
+        ),
+        ("none.md", b"## Q3?\n\nC.\n"),
+    ]);
+    let live = LiveKnowledge::load(dir.path(), 365).unwrap();
+    let due = live.status().due_for_review;
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].0, "old.md");
+    assert_eq!(due[0].1.to_string(), "2001-02-03");
+}
+
+#[test]
+fn an_atomic_write_leaves_no_temporary_file() {
+    let dir = folder(&[("a.md", HOURS_V1)]);
+    write_atomically(&dir.path().join("a.md"), HOURS_V2).unwrap();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["a.md"]);
+    assert_eq!(std::fs::read(dir.path().join("a.md")).unwrap(), HOURS_V2);
+}
