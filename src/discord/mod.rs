@@ -54,6 +54,9 @@ pub enum DiscordError {
     /// The question records failed.
     #[error(transparent)]
     Records(#[from] crate::records::RecordsError),
+    /// The knowledge folder could not be watched.
+    #[error(transparent)]
+    Watch(#[from] crate::live::ReloadError),
     /// The engine's worker thread died.
     #[error("the answer engine stopped unexpectedly")]
     Worker(#[from] tokio::task::JoinError),
@@ -205,6 +208,7 @@ fn nonzero(n: usize) -> NonZeroUsize {
 pub struct RunningBot {
     shards: Arc<serenity::ShardManager>,
     task: tokio::task::JoinHandle<Result<(), serenity::Error>>,
+    _watcher: crate::live::KnowledgeWatcher,
 }
 
 impl RunningBot {
@@ -217,7 +221,11 @@ impl RunningBot {
 
     /// Waits until the client stops by itself (a fatal gateway error) or Ctrl-C is pressed.
     pub async fn wait(self) -> Result<(), DiscordError> {
-        let RunningBot { shards, mut task } = self;
+        let RunningBot {
+            shards,
+            mut task,
+            _watcher,
+        } = self;
         tokio::select! {
             result = &mut task => result??,
             _ = tokio::signal::ctrl_c() => {
@@ -253,6 +261,7 @@ pub async fn start(
         intents |= serenity::GatewayIntents::MESSAGE_CONTENT;
     }
     let guild = discord.guild_id.map(serenity::GuildId::new);
+    let watched_knowledge = Arc::clone(&knowledge);
     let bot = Bot::new(knowledge, Arc::clone(&settings), records);
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -278,8 +287,28 @@ pub async fn start(
         .framework(framework)
         .await?;
     let shards = Arc::clone(&client.shard_manager);
+    let (reloads, reloaded) = tokio::sync::mpsc::unbounded_channel();
+    let watcher = watched_knowledge.watch(move |result| {
+        // The receiver is gone only when the bot stopped.
+        let _ = reloads.send(result);
+    })?;
+    let known = watched_knowledge
+        .status()
+        .errors()
+        .map(ToString::to_string)
+        .collect();
+    tokio::spawn(staff::tell_staff(
+        Arc::clone(&client.http),
+        settings.staff.channel_id.map(serenity::ChannelId::new),
+        reloaded,
+        known,
+    ));
     let task = tokio::spawn(async move { client.start().await }.instrument(info_span!("discord")));
-    Ok(RunningBot { shards, task })
+    Ok(RunningBot {
+        shards,
+        task,
+        _watcher: watcher,
+    })
 }
 
 async fn on_event(

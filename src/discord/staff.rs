@@ -302,3 +302,60 @@ mod tests {
         }
     }
 }
+
+/// Posts knowledge-file problems to the staff channel as reloads find them: new errors when
+/// they appear, and a short all-clear once every file is fine again.
+pub(crate) async fn tell_staff(
+    http: std::sync::Arc<serenity::Http>,
+    channel: Option<serenity::ChannelId>,
+    mut reloads: tokio::sync::mpsc::UnboundedReceiver<Result<Status, crate::live::ReloadError>>,
+    mut known: std::collections::BTreeSet<String>,
+) {
+    while let Some(result) = reloads.recv().await {
+        let status = match result {
+            Ok(status) => status,
+            Err(err) => {
+                tracing::error!(%err, "reloading the knowledge failed; the previous knowledge keeps answering");
+                continue;
+            }
+        };
+        let current: std::collections::BTreeSet<String> =
+            status.errors().map(ToString::to_string).collect();
+        let new: Vec<&String> = current.difference(&known).collect();
+        for error in &new {
+            tracing::warn!("knowledge file problem: {error}");
+        }
+        let text = if !new.is_empty() {
+            let lines: Vec<String> = new
+                .iter()
+                .map(|error| {
+                    let path = error.split(':').next().unwrap_or_default();
+                    let still = if status.serving_last_good.iter().any(|p| p == path) {
+                        " (still answering from its last good version)"
+                    } else {
+                        ""
+                    };
+                    format!("• {error}{still}")
+                })
+                .collect();
+            Some(format!(
+                "**Knowledge file problems**\n{}\nRun `/kb status` to see all.",
+                lines.join("\n")
+            ))
+        } else if current.is_empty() && !known.is_empty() {
+            Some("**Knowledge files are all fine again.**".to_string())
+        } else {
+            None
+        };
+        known = current;
+        let (Some(channel), Some(text)) = (channel, text) else {
+            continue;
+        };
+        let message = serenity::CreateMessage::new()
+            .content(format::fit(&text, MESSAGE_CHARS))
+            .allowed_mentions(serenity::CreateAllowedMentions::new());
+        if let Err(err) = channel.send_message(&http, message).await {
+            tracing::warn!(%err, "could not post to the staff channel");
+        }
+    }
+}

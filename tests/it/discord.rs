@@ -793,3 +793,50 @@ async fn a_good_upload_is_previewed_saved_answered_from_and_backed_up() {
     );
     test.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_breaks_is_reported_in_the_staff_channel_and_keeps_answering() {
+    let staff_channel = 1_100_000_000_000_000_888;
+    let (test, knowledge, _data) =
+        spawn_staff_bot(|s| s.staff.channel_id = Some(staff_channel)).await;
+    let posts = format!("/api/v10/channels/{staff_channel}/messages");
+    faqbot::live::write_atomically(
+        &knowledge.path().join("hours.md"),
+        b"---\ntitle: [oops\n---\n\nWe open at noon.\n",
+    )
+    .expect("write");
+    let report = test
+        .fake
+        .wait_request(|r| {
+            r.is("POST", &posts)
+                && r.body["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("hours.md:2"))
+        })
+        .await;
+    let text = str_of(&report.body["content"]);
+    assert!(
+        text.contains("still answering from its last good version"),
+        "{text}"
+    );
+    no_pings(&report.body);
+    let answer = test.ask("when are you open?", &human("member")).await;
+    assert!(str_of(&answer["data"]["embeds"][0]["description"]).contains("nine on weekdays"));
+
+    faqbot::live::write_atomically(
+        &knowledge.path().join("hours.md"),
+        b"## When are you open?\n\nWe open at ten.\n",
+    )
+    .expect("write");
+    test.fake
+        .wait_request(|r| {
+            r.is("POST", &posts)
+                && r.body["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("all fine again"))
+        })
+        .await;
+    let answer = test.ask("when are you open?", &human("member")).await;
+    assert!(str_of(&answer["data"]["embeds"][0]["description"]).contains("ten"));
+    test.stop().await;
+}
