@@ -226,3 +226,70 @@ fn an_atomic_write_leaves_no_temporary_file() {
     assert_eq!(names, vec!["a.md"]);
     assert_eq!(std::fs::read(dir.path().join("a.md")).unwrap(), HOURS_V2);
 }
+
+/// The child half of [`a_killed_writer_never_leaves_half_a_file`]: rewrites one file forever.
+const WRITER_ENV: &str = "FAQBOT_TEST_ATOMIC_WRITER_DIR";
+
+fn version(n: usize) -> Vec<u8> {
+    // Large enough that a torn write would be likely: many disk blocks per version.
+    let body = format!("Version {n} of the opening hours. ").repeat(4000);
+    format!("## When are you open?\n\n{body}\n\nEND {n}\n").into_bytes()
+}
+
+#[test]
+fn a_killed_writer_never_leaves_half_a_file() {
+    if let Some(dir) = std::env::var_os(WRITER_ENV) {
+        let path = std::path::Path::new(&dir).join("hours.md");
+        for n in 1.. {
+            write_atomically(&path, &version(n)).expect("child write");
+        }
+        return;
+    }
+    let dir = folder(&[("hours.md", &version(0))]);
+    let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "live::a_killed_writer_never_leaves_half_a_file",
+            "--nocapture",
+        ])
+        .env(WRITER_ENV, dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("child starts");
+    // Wait until the child has replaced the file several times, then kill it mid-stream.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let text = std::fs::read_to_string(dir.path().join("hours.md")).unwrap_or_default();
+        let n: usize = text
+            .rsplit("END ")
+            .next()
+            .and_then(|tail| tail.trim().parse().ok())
+            .unwrap_or(0);
+        if n >= 20 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child did not write"
+        );
+        std::thread::yield_now();
+    }
+    child.kill().expect("kill the writer");
+    child.wait().expect("reap the writer");
+    let bytes = std::fs::read(dir.path().join("hours.md")).expect("the file is there");
+    let text = String::from_utf8(bytes.clone()).expect("whole UTF-8");
+    let n: usize = text
+        .rsplit("END ")
+        .next()
+        .and_then(|t| t.trim().parse().ok())
+        .expect("complete file");
+    assert_eq!(bytes, version(n), "the file is exactly one whole version");
+    let base = faqbot::knowledge::KnowledgeBase::load(dir.path()).expect("loads");
+    assert!(!base.has_errors(), "{:?}", base.diagnostics);
+    assert_eq!(
+        base.documents.len(),
+        1,
+        "a leftover temporary file is hidden and ignored"
+    );
+}
