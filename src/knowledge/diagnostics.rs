@@ -69,6 +69,9 @@ pub enum Problem {
     /// The synonyms file is not valid TOML or not of the expected shape.
     #[error("synonyms: {0}")]
     Synonyms(String),
+    /// A row of an FAQ export (`.jsonl`, `.csv`) is not usable.
+    #[error("row: {0}")]
+    Row(String),
     /// The file could not be read at all.
     #[error("cannot read the file: {0}")]
     Unreadable(String),

@@ -6,7 +6,7 @@ use super::diagnostics::{Diagnostic, Located, Problem};
 use super::front_matter::{self, FrontMatter};
 use super::outline::Outline;
 use super::passages::{self, MAX_PASSAGE_CHARS};
-use super::{markdown, plain};
+use super::{faq_rows, markdown, plain};
 
 /// Placeholders are written `{{FILL IN: what to write}}` so that `check` can list them.
 pub const PLACEHOLDER_OPEN: &str = "{{FILL IN";
@@ -19,6 +19,10 @@ pub enum Format {
     Markdown,
     /// `.txt`: pasted text whose structure is read from its shape; optional front matter.
     PlainText,
+    /// `.jsonl`: an FAQ export, one `{"question", "answer"}` object per line.
+    JsonLines,
+    /// `.csv`: an FAQ export with `question` and `answer` columns.
+    Csv,
 }
 
 impl Format {
@@ -28,6 +32,8 @@ impl Format {
         match extension.as_str() {
             "md" | "markdown" => Some(Format::Markdown),
             "txt" => Some(Format::PlainText),
+            "jsonl" => Some(Format::JsonLines),
+            "csv" => Some(Format::Csv),
             _ => None,
         }
     }
@@ -125,16 +131,63 @@ fn parse_located(
         (line, Problem::NotUtf8)
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if matches!(format, Format::JsonLines | Format::Csv) {
+        return rows_document(source, format, text);
+    }
     let split = front_matter::split(text)?;
     let outline = match format {
         Format::Markdown => markdown::read(split.body, split.body_line),
-        Format::PlainText => plain::read(split.body, split.body_line),
+        _ => plain::read(split.body, split.body_line),
     };
     if !outline.has_text() {
         return Err((split.body_line, Problem::NoText));
     }
     check_questions(&split.front, &outline, split.yaml)?;
     let document = assemble(source, split.front, outline);
+    Ok((document, placeholders(text)))
+}
+
+/// An FAQ export: every row an FAQ section with its own topic and wordings.
+fn rows_document(
+    source: &str,
+    format: Format,
+    text: &str,
+) -> Result<(Document, Vec<Located>), Located> {
+    let rows = match format {
+        Format::Csv => faq_rows::read_csv(text, 1),
+        _ => faq_rows::read_jsonl(text, 1),
+    };
+    // The first bad row stops the file; `check` shows it, and fixing rows one at a time is
+    // how staff work through an export.
+    let rows = rows.map_err(|mut errors| errors.remove(0))?;
+    if rows.is_empty() {
+        return Err((1, Problem::NoText));
+    }
+    let mut front = FrontMatter::default();
+    for row in &rows {
+        if !row.aliases.is_empty() {
+            front.questions.insert(
+                row.question.clone(),
+                front_matter::OneOrMany::Many(row.aliases.clone()),
+            );
+        }
+    }
+    let outline = faq_rows::outline(&rows);
+    let mut document = assemble(source, front, outline);
+    // A row's own topic (MedQuAD's `focus`) titles its passages.
+    let mut titles: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for row in &rows {
+        if let Some(title) = &row.title {
+            titles
+                .entry(row.question.as_str())
+                .or_insert(title.as_str());
+        }
+    }
+    for passage in &mut document.passages {
+        if let Some(title) = passage.heading.as_deref().and_then(|h| titles.get(h)) {
+            passage.title = (*title).to_string();
+        }
+    }
     Ok((document, placeholders(text)))
 }
 

@@ -8,6 +8,7 @@
 
 mod diagnostics;
 mod document;
+mod faq_rows;
 mod front_matter;
 mod markdown;
 mod outline;

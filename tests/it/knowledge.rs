@@ -148,3 +148,44 @@ fn a_missing_folder_is_an_error() {
     let err = KnowledgeBase::load(std::path::Path::new("/nonexistent/knowledge")).unwrap_err();
     assert!(err.to_string().contains("does not exist"), "{err}");
 }
+
+#[test]
+fn faq_exports_load_as_faq_sections() {
+    let dir = folder(&[
+        (
+            "export.jsonl",
+            b"{\"id\": \"1\", \"question\": \"Do you take walk-ins?\", \"answer\": \"Only when a therapist is free.\", \"focus\": \"Booking\"}\n{\"question\": \"Is parking free?\", \"answer\": \"Yes, behind the clinic.\", \"aliases\": [\"where do i park\"]}\n",
+        ),
+        (
+            "sheet.csv",
+            b"question,answer,title,aliases\n\"Do you sell gift cards?\",\"Yes, at the front desk.\",Gifts,voucher|present\n",
+        ),
+        ("broken.jsonl", b"{\"question\": \"Q?\", \"answer\": \"A.\"}\n{\"question\": \"No answer?\"}\n"),
+    ]);
+    let base = KnowledgeBase::load(dir.path()).unwrap();
+    let errors: Vec<String> = base.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        vec!["broken.jsonl:2: error: row: the answer is empty"]
+    );
+    let passages: Vec<_> = base.passages().collect();
+    assert_eq!(passages.len(), 3);
+    assert_eq!(passages[0].title, "Booking");
+    assert_eq!(
+        passages[0].heading.as_deref(),
+        Some("Do you take walk-ins?")
+    );
+    assert_eq!(passages[1].alternative_questions, vec!["where do i park"]);
+    assert_eq!(passages[1].line, 2);
+    assert_eq!(passages[2].title, "Gifts");
+    assert_eq!(
+        passages[2].alternative_questions,
+        vec!["voucher", "present"]
+    );
+    let engine = crate::support::engine(dir.path());
+    let answer = engine.answer("where do i park", 1).unwrap();
+    assert_eq!(
+        answer.best().map(|b| b.source.as_str()),
+        Some("export.jsonl")
+    );
+}
