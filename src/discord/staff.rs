@@ -281,28 +281,6 @@ pub(crate) fn status_text(heading: &str, status: &Status) -> String {
     text
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_plain_knowledge_file_names_are_accepted() {
-        assert_eq!(check_name("first-visit.md"), Ok(Format::Markdown));
-        assert_eq!(check_name("Prices.TXT"), Ok(Format::PlainText));
-        for bad in [
-            "../escape.md",
-            "/etc/passwd.md",
-            "sub/dir.md",
-            "..\\win.md",
-            ".hidden.md",
-            "notes.pdf",
-            "noext",
-        ] {
-            assert!(check_name(bad).is_err(), "{bad} accepted");
-        }
-    }
-}
-
 /// Posts knowledge-file problems to the staff channel as reloads find them: new errors when
 /// they appear, and a short all-clear once every file is fine again.
 pub(crate) async fn tell_staff(
@@ -356,6 +334,28 @@ pub(crate) async fn tell_staff(
             .allowed_mentions(serenity::CreateAllowedMentions::new());
         if let Err(err) = channel.send_message(&http, message).await {
             tracing::warn!(%err, "could not post to the staff channel");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_knowledge_file_names_are_accepted() {
+        assert_eq!(check_name("first-visit.md"), Ok(Format::Markdown));
+        assert_eq!(check_name("Prices.TXT"), Ok(Format::PlainText));
+        for bad in [
+            "../escape.md",
+            "/etc/passwd.md",
+            "sub/dir.md",
+            "..\\win.md",
+            ".hidden.md",
+            "notes.pdf",
+            "noext",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad} accepted");
         }
     }
 }
