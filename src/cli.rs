@@ -39,6 +39,15 @@ enum Command {
     Eval(EvalArgs),
     /// Connect to Discord and answer members (needs DISCORD_TOKEN).
     Run(RunArgs),
+    /// Print what members asked that the bot could not answer, and how answers were rated.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// How many days back to look.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    days: u32,
 }
 
 #[derive(Debug, Args)]
@@ -123,7 +132,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             (None, None) => anyhow::bail!("give a golden-question FILE or --beir DIR"),
         },
         Command::Run(args) => run_bot(settings, args),
+        Command::Report(args) => report(&settings, args.days),
     }
+}
+
+fn records_for(settings: &Settings) -> Result<crate::records::SqliteRecords> {
+    let retention = std::time::Duration::from_secs(
+        u64::from(settings.question_retention_days.get()) * 24 * 60 * 60,
+    );
+    crate::records::SqliteRecords::open(&settings.data_dir, retention)
+        .with_context(|| format!("opening the records in {}", settings.data_dir.display()))
+}
+
+fn report(settings: &Settings, days: u32) -> Result<ExitCode> {
+    let records = records_for(settings)?;
+    let since =
+        std::time::SystemTime::now() - std::time::Duration::from_secs(u64::from(days) * 86_400);
+    use crate::records::Records;
+    let gaps = crate::records::report::gaps(&records.unanswered(since)?);
+    let votes = crate::records::report::worst_first(records.votes()?);
+    let mut out = std::io::stdout().lock();
+    crate::records::report::write_text(&mut out, &gaps, &votes, days)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_bot(mut settings: Settings, args: RunArgs) -> Result<ExitCode> {
@@ -144,12 +174,13 @@ fn run_bot(mut settings: Settings, args: RunArgs) -> Result<ExitCode> {
     for error in status.errors() {
         tracing::warn!("{}: {error}", settings.knowledge_dir.display());
     }
+    let records = records_for(&settings)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let records = std::sync::Arc::new(crate::records::MemoryRecords::default());
+        let records = std::sync::Arc::new(records);
         let bot = crate::discord::start(std::sync::Arc::new(settings), knowledge, records)
             .await
             .context("connecting to Discord")?;

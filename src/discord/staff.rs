@@ -30,7 +30,7 @@ pub(crate) struct PendingUpload {
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("status", "reload", "upload"),
+    subcommands("status", "reload", "upload", "unanswered", "feedback"),
     subcommand_required
 )]
 pub(crate) async fn kb(_ctx: Context<'_>) -> Result<(), DiscordError> {
@@ -147,6 +147,63 @@ async fn upload(
     ctx.send(reply).await?;
     Ok(())
 }
+
+/// What members asked that the bot could not answer (and answers marked not helpful)
+#[poise::command(slash_command, guild_only, check = "is_staff")]
+async fn unanswered(
+    ctx: Context<'_>,
+    #[description = "How many days back (default 30)"]
+    #[min = 1]
+    #[max = 3650]
+    days: Option<u32>,
+) -> Result<(), DiscordError> {
+    let days = days.unwrap_or(DEFAULT_REPORT_DAYS);
+    let records = std::sync::Arc::clone(&ctx.data().records);
+    let since = std::time::SystemTime::now()
+        - std::time::Duration::from_secs(u64::from(days) * 24 * 60 * 60);
+    let asked = tokio::task::spawn_blocking(move || records.unanswered(since)).await??;
+    let gaps = crate::records::report::gaps(&asked);
+    let mut text = format!("**Questions I could not answer (last {days} days)**\n");
+    if gaps.is_empty() {
+        text.push_str("None. Members found an answer every time.\n");
+    }
+    for (rank, gap) in gaps.iter().enumerate() {
+        let unhelpful = if gap.not_helpful > 0 {
+            format!(" ({} marked not helpful)", gap.not_helpful)
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "{}. {}× {}{unhelpful}\n",
+            rank + 1,
+            gap.count,
+            gap.example
+        ));
+    }
+    private(ctx, text).await
+}
+
+/// Helpful and not-helpful votes per answer, worst first
+#[poise::command(slash_command, guild_only, check = "is_staff")]
+async fn feedback(ctx: Context<'_>) -> Result<(), DiscordError> {
+    let records = std::sync::Arc::clone(&ctx.data().records);
+    let votes = tokio::task::spawn_blocking(move || records.votes()).await??;
+    let votes = crate::records::report::worst_first(votes);
+    let mut text = String::from("**Answers rated by members (worst first)**\n");
+    if votes.is_empty() {
+        text.push_str("No votes yet.\n");
+    }
+    for vote in votes {
+        text.push_str(&format!(
+            "• {}: {} helpful, {} not helpful\n",
+            vote.source, vote.helpful, vote.not_helpful
+        ));
+    }
+    private(ctx, text).await
+}
+
+/// How far back `/kb unanswered` looks unless told.
+const DEFAULT_REPORT_DAYS: u32 = 30;
 
 /// Whether the member may use staff tools: Manage Server, or the staff role.
 pub(crate) fn member_is_staff(bot: &Bot, member: Option<&serenity::Member>) -> bool {

@@ -5,6 +5,11 @@
 //! the voter, only so that each member votes once. [`Records`] is the interface the bot writes
 //! to; [`MemoryRecords`] keeps them for the life of the process.
 
+pub mod report;
+pub mod sqlite;
+
+pub use sqlite::SqliteRecords;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::SystemTime;

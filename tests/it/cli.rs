@@ -318,3 +318,44 @@ fn run_without_a_token_says_how_to_set_one() {
         .code(2)
         .stderr(contains("set the DISCORD_TOKEN environment variable"));
 }
+
+#[test]
+fn report_prints_the_gaps_and_ratings_kept_in_the_database() {
+    use faqbot::records::{Asked, Channel, Records, SqliteRecords, Vote};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let records =
+            SqliteRecords::open(&data, std::time::Duration::from_secs(90 * 86_400)).unwrap();
+        for question in [
+            "can massage cure my arthritis?",
+            "Can massage cure my arthritis",
+            "do you do reiki?",
+        ] {
+            records.asked(Asked {
+                question: question.into(),
+                at: std::time::SystemTime::now(),
+                channel: Channel::Command,
+                answered: false,
+                top_source: None,
+                score: None,
+                not_helpful: false,
+            });
+        }
+        let voter = records.voter(7);
+        records
+            .vote(1, "prices.md:25", voter, Vote::NotHelpful)
+            .unwrap();
+        records.flush();
+    }
+    std::fs::write(dir.path().join("faqbot.toml"), "data_dir = \"data\"\n").unwrap();
+    faqbot(dir.path())
+        .args(["report", "--days", "7"])
+        .assert()
+        .success()
+        .stdout(contains("(last 7 days)"))
+        .stdout(contains("2×"))
+        .stdout(contains("arthritis"))
+        .stdout(contains("reiki"))
+        .stdout(contains("prices.md:25"));
+}

@@ -840,3 +840,54 @@ async fn a_file_that_breaks_is_reported_in_the_staff_channel_and_keeps_answering
     assert!(str_of(&answer["data"]["embeds"][0]["description"]).contains("ten"));
     test.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_reports_show_what_was_asked_and_rated() {
+    let (test, _knowledge, _data) = spawn_staff_bot(|_| {}).await;
+    let member = human("member");
+    for question in [
+        "do you sell gift cards?",
+        "Do you sell gift cards",
+        "what is the capital of France?",
+    ] {
+        let reply = test.ask(question, &member).await;
+        assert!(
+            str_of(&reply["data"]["content"]).starts_with("Sorry"),
+            "{reply}"
+        );
+    }
+    let answered = test.ask("when are you open?", &member).await;
+    let not_helpful = answered["data"]["components"][0]["components"]
+        .as_array()
+        .expect("buttons")
+        .iter()
+        .find(|b| b["label"] == "Not helpful")
+        .map(|b| str_of(&b["custom_id"]).to_string())
+        .expect("button");
+    let press = button(
+        &not_helpful,
+        message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
+        &member,
+    );
+    callback_of(&test.fake, press).await;
+
+    let staff = human("boss");
+    let unanswered = final_reply(&test.fake, kb("unanswered", vec![], &[], &staff, STAFF)).await;
+    let text = str_of(&unanswered["content"]);
+    assert!(
+        text.contains("1. 2× do you sell gift cards"),
+        "near-duplicates count together: {text}"
+    );
+    assert!(text.contains("1× what is the capital of France?"), "{text}");
+    assert!(
+        text.contains("when are you open? (1 marked not helpful)"),
+        "{text}"
+    );
+    let feedback = final_reply(&test.fake, kb("feedback", vec![], &[], &staff, STAFF)).await;
+    let text = str_of(&feedback["content"]);
+    assert!(
+        text.contains("hours.md:1: 0 helpful, 1 not helpful"),
+        "{text}"
+    );
+    test.stop().await;
+}

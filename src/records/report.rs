@@ -1,0 +1,465 @@
+//! The staff report: which questions the bot could not answer, and which answers members rated.
+//!
+//! Members ask the same thing many ways ("can massage help me sleep?", "does massage help
+//! with sleep"), and staff should see that as one missing topic asked five times, not five
+//! rows. So questions are grouped by their search terms (the same stemming and stop words
+//! the engine uses), and the report is written in plain words for clinic staff, not for
+//! programmers.
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::time::SystemTime;
+
+use super::{Asked, PassageVotes};
+
+/// How alike two questions' term sets must be (shared terms / all terms) to count as one
+/// question. 0.6 joins "massage help sleep" with "massage help sleep night", but keeps
+/// "massage help sleep" apart from "massage help back pain".
+const SAME_QUESTION: f64 = 0.6;
+
+/// Wordings kept per gap: enough to show staff how members phrase it, short enough to read.
+const MAX_WORDINGS: usize = 3;
+
+/// One topic members asked about that the bot could not answer well.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gap {
+    /// The wording members used most often (the earliest, on a tie).
+    pub example: String,
+    /// How many times it was asked.
+    pub count: usize,
+    /// How many of those were answered but marked "Not helpful".
+    pub not_helpful: usize,
+    /// Distinct wordings, most frequent first, starting with `example`; at most a few.
+    pub wordings: Vec<String>,
+    /// When it was last asked.
+    pub last_asked: SystemTime,
+}
+
+/// Groups unanswered and not-helpful questions into gaps, most asked first (ties: most
+/// recently asked first). Questions that were answered and not marked unhelpful are ignored.
+pub fn gaps(asked: &[Asked]) -> Vec<Gap> {
+    let mut asked: Vec<&Asked> = asked
+        .iter()
+        .filter(|a| !a.answered || a.not_helpful)
+        .collect();
+    // Oldest first, so each group is keyed by the first way the question was asked and the
+    // result does not depend on the order the caller passed.
+    asked.sort_by_key(|a| a.at);
+
+    let mut groups: Vec<Group> = Vec::new();
+    for question in asked {
+        let key = Key::of(&question.question);
+        let best = groups
+            .iter_mut()
+            .map(|group| (group.key.similarity(&key), group))
+            .filter(|(similarity, _)| *similarity >= SAME_QUESTION)
+            // The first of equally similar groups, so earlier topics win ties.
+            .fold(None::<(f64, &mut Group)>, |best, candidate| match best {
+                Some(best) if best.0 >= candidate.0 => Some(best),
+                _ => Some(candidate),
+            });
+        match best {
+            Some((_, group)) => group.add(question),
+            None => {
+                let mut group = Group::new(key);
+                group.add(question);
+                groups.push(group);
+            }
+        }
+    }
+
+    let mut gaps: Vec<Gap> = groups.into_iter().map(Group::into_gap).collect();
+    gaps.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(b.last_asked.cmp(&a.last_asked))
+            .then_with(|| a.example.cmp(&b.example))
+    });
+    gaps
+}
+
+/// Passages worst first: the largest share of "Not helpful", then the most "Not helpful"
+/// presses (four of four is worse news than one of one), then by source for a stable order.
+pub fn worst_first(mut votes: Vec<PassageVotes>) -> Vec<PassageVotes> {
+    votes.sort_by(|a, b| {
+        unhelpful_share(b, a)
+            .then(b.not_helpful.cmp(&a.not_helpful))
+            .then_with(|| a.source.cmp(&b.source))
+    });
+    votes
+}
+
+/// Compares `a`'s not-helpful share with `b`'s exactly, without floating point.
+fn unhelpful_share(a: &PassageVotes, b: &PassageVotes) -> Ordering {
+    let total = |v: &PassageVotes| u64::from(v.helpful) + u64::from(v.not_helpful);
+    // a.nh / a.total vs b.nh / b.total, cross-multiplied; a passage without votes has share 0
+    // (its numerator is 0, so the products are 0 too).
+    (u64::from(a.not_helpful) * total(b)).cmp(&(u64::from(b.not_helpful) * total(a)))
+}
+
+/// Writes the report `faqbot report` prints: the gaps, then the rated answers, in the order
+/// given (pass them through [`gaps`] and [`worst_first`]). `days` is the period covered.
+pub fn write_text(
+    out: &mut impl Write,
+    gaps: &[Gap],
+    votes: &[PassageVotes],
+    days: u32,
+) -> std::io::Result<()> {
+    let period = match days {
+        1 => "last day".to_string(),
+        _ => format!("last {days} days"),
+    };
+    writeln!(out, "Questions the bot could not answer ({period})")?;
+    writeln!(out)?;
+    if gaps.is_empty() {
+        writeln!(out, "No unanswered questions in the {period}.")?;
+    } else {
+        let width = gaps
+            .iter()
+            .map(|gap| gap.count.to_string().len())
+            .max()
+            .unwrap_or(1);
+        for gap in gaps {
+            let mut line = format!("  {:>width$}×  {}", gap.count, gap.example);
+            let others: Vec<String> = gap
+                .wordings
+                .iter()
+                .filter(|wording| **wording != gap.example)
+                .map(|wording| format!("\"{wording}\""))
+                .collect();
+            if !others.is_empty() {
+                line.push_str(&format!("   (also: {})", others.join(", ")));
+            }
+            if gap.not_helpful > 0 {
+                line.push_str(&format!("   [{} not helpful]", gap.not_helpful));
+            }
+            writeln!(out, "{line}")?;
+        }
+        writeln!(out)?;
+        let asked: usize = gaps.iter().map(|gap| gap.count).sum();
+        let not_helpful: usize = gaps.iter().map(|gap| gap.not_helpful).sum();
+        let line = match not_helpful {
+            0 => format!("None were marked not helpful: the bot had no answer for all {asked}."),
+            n if n == asked => {
+                format!("All {asked} were answered, but a member marked the answer not helpful.")
+            }
+            n => format!(
+                "{n} of {asked} were answered, but a member marked the answer not helpful; \
+                 the rest got no answer."
+            ),
+        };
+        writeln!(out, "{line}")?;
+    }
+
+    writeln!(out)?;
+    writeln!(out, "Answers rated by members (worst first)")?;
+    writeln!(out)?;
+    if votes.is_empty() {
+        writeln!(out, "No answers have been rated yet.")?;
+    } else {
+        let width = votes
+            .iter()
+            .map(|v| v.source.chars().count())
+            .max()
+            .unwrap_or(0);
+        for passage in votes {
+            writeln!(
+                out,
+                "  {:<width$}  helpful {}  not helpful {}",
+                passage.source, passage.helpful, passage.not_helpful
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// What two questions are compared by.
+#[derive(Debug, PartialEq)]
+enum Key {
+    /// The question's search terms.
+    Terms(BTreeSet<String>),
+    /// A question with no search terms ("hi?", "what is it"): its lowercased wording.
+    Text(String),
+}
+
+impl Key {
+    fn of(question: &str) -> Key {
+        let terms: BTreeSet<String> = crate::search::terms(question).into_iter().collect();
+        if terms.is_empty() {
+            Key::Text(normalized(question).to_lowercase())
+        } else {
+            Key::Terms(terms)
+        }
+    }
+
+    /// Jaccard similarity of term sets; wordings without terms only match themselves.
+    fn similarity(&self, other: &Key) -> f64 {
+        match (self, other) {
+            (Key::Terms(a), Key::Terms(b)) => {
+                let shared = a.intersection(b).count();
+                let all = a.union(b).count();
+                shared as f64 / all as f64
+            }
+            (Key::Text(a), Key::Text(b)) if a == b => 1.0,
+            _ => 0.0,
+        }
+    }
+}
+
+/// Questions asked the same way (or near enough), being gathered.
+struct Group {
+    /// The first question's key: later questions are compared with it, not with the whole
+    /// group, so a chain of small drifts cannot join unrelated questions.
+    key: Key,
+    /// Distinct wordings (by lowercase) with how often each was used, first seen first.
+    wordings: Vec<(String, usize)>,
+    count: usize,
+    not_helpful: usize,
+    last_asked: SystemTime,
+}
+
+impl Group {
+    fn new(key: Key) -> Group {
+        Group {
+            key,
+            wordings: Vec::new(),
+            count: 0,
+            not_helpful: 0,
+            last_asked: SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    fn add(&mut self, asked: &Asked) {
+        self.count += 1;
+        self.not_helpful += usize::from(asked.not_helpful);
+        self.last_asked = self.last_asked.max(asked.at);
+        let wording = normalized(&asked.question);
+        let same = wording_key(&wording);
+        match self
+            .wordings
+            .iter_mut()
+            .find(|(seen, _)| wording_key(seen) == same)
+        {
+            Some((_, uses)) => *uses += 1,
+            None => self.wordings.push((wording, 1)),
+        }
+    }
+
+    fn into_gap(mut self) -> Gap {
+        // Stable sort: equally frequent wordings stay in the order they were first asked.
+        self.wordings
+            .sort_by_key(|(_, uses)| std::cmp::Reverse(*uses));
+        let wordings: Vec<String> = self
+            .wordings
+            .into_iter()
+            .take(MAX_WORDINGS)
+            .map(|(wording, _)| wording)
+            .collect();
+        Gap {
+            example: wordings.first().cloned().unwrap_or_default(),
+            count: self.count,
+            not_helpful: self.not_helpful,
+            wordings,
+            last_asked: self.last_asked,
+        }
+    }
+}
+
+/// A question on one line: runs of whitespace (newlines included) become one space.
+fn normalized(question: &str) -> String {
+    question.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// When two wordings are the same for staff: case and closing punctuation do not matter.
+fn wording_key(wording: &str) -> String {
+    wording
+        .trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::time::Duration;
+
+    use crate::records::Channel;
+
+    fn at(minutes: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + minutes * 60)
+    }
+
+    fn unanswered(question: &str, minutes: u64) -> Asked {
+        Asked {
+            question: question.into(),
+            at: at(minutes),
+            channel: Channel::Command,
+            answered: false,
+            top_source: None,
+            score: None,
+            not_helpful: false,
+        }
+    }
+
+    fn not_helpful(question: &str, minutes: u64) -> Asked {
+        Asked {
+            answered: true,
+            not_helpful: true,
+            top_source: Some("sleep.md:4".into()),
+            ..unanswered(question, minutes)
+        }
+    }
+
+    fn votes(source: &str, helpful: u32, not_helpful: u32) -> PassageVotes {
+        PassageVotes {
+            source: source.into(),
+            helpful,
+            not_helpful,
+        }
+    }
+
+    #[test]
+    fn near_duplicates_are_one_gap() {
+        let gaps = gaps(&[
+            unanswered("can massage help me sleep?", 1),
+            unanswered("what are your prices", 2),
+            unanswered("Can massage help me sleep", 3),
+            not_helpful("does massage help with sleep", 4),
+        ]);
+        assert_eq!(gaps.len(), 2, "{gaps:#?}");
+        let sleep = &gaps[0];
+        assert_eq!(sleep.count, 3);
+        assert_eq!(sleep.not_helpful, 1);
+        assert_eq!(sleep.example, "can massage help me sleep?");
+        assert_eq!(
+            sleep.wordings,
+            ["can massage help me sleep?", "does massage help with sleep"]
+        );
+        assert_eq!(sleep.last_asked, at(4));
+        assert_eq!(gaps[1].example, "what are your prices");
+        assert_eq!(gaps[1].count, 1);
+    }
+
+    #[test]
+    fn different_topics_stay_apart() {
+        let gaps = gaps(&[
+            unanswered("can massage help me sleep?", 1),
+            unanswered("can massage help my back pain?", 2),
+            unanswered("do you sell gift cards", 3),
+        ]);
+        assert_eq!(gaps.len(), 3, "{gaps:#?}");
+    }
+
+    #[test]
+    fn questions_without_terms_group_by_text() {
+        let gaps = gaps(&[
+            unanswered("Hi?", 1),
+            unanswered("hi?", 2),
+            unanswered("what is it", 3),
+        ]);
+        let counts: Vec<(&str, usize)> = gaps
+            .iter()
+            .map(|gap| (gap.example.as_str(), gap.count))
+            .collect();
+        assert_eq!(counts, [("Hi?", 2), ("what is it", 1)]);
+    }
+
+    #[test]
+    fn answered_helpful_questions_are_not_gaps() {
+        let answered = Asked {
+            answered: true,
+            ..unanswered("what are your prices", 1)
+        };
+        assert!(gaps(&[answered]).is_empty());
+    }
+
+    #[test]
+    fn gaps_are_most_asked_first_then_most_recent() {
+        let gaps = gaps(&[
+            unanswered("do you sell gift cards", 1),
+            unanswered("is there parking", 2),
+            unanswered("what are your prices", 3),
+            unanswered("what are your prices?", 4),
+        ]);
+        let order: Vec<&str> = gaps.iter().map(|gap| gap.example.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "what are your prices",
+                "is there parking",
+                "do you sell gift cards"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_most_frequent_wording_is_the_example() {
+        let gaps = gaps(&[
+            unanswered("does massage help with sleep", 1),
+            unanswered("can massage help me sleep?", 2),
+            unanswered("can massage help me sleep", 3),
+            unanswered("massage sleep help??", 4),
+            unanswered("sleep: does massage help", 5),
+        ]);
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(gaps[0].example, "can massage help me sleep?");
+        assert_eq!(gaps[0].wordings.len(), MAX_WORDINGS);
+        assert_eq!(gaps[0].count, 5);
+    }
+
+    #[test]
+    fn worst_rated_passages_come_first() {
+        let sorted = worst_first(vec![
+            votes("good.md:1", 9, 1),
+            votes("one_bad.md:1", 0, 1),
+            votes("four_bad.md:1", 0, 4),
+            votes("half.md:1", 2, 2),
+        ]);
+        let order: Vec<&str> = sorted.iter().map(|v| v.source.as_str()).collect();
+        assert_eq!(
+            order,
+            ["four_bad.md:1", "one_bad.md:1", "half.md:1", "good.md:1"]
+        );
+    }
+
+    #[test]
+    fn the_text_report_reads_plainly() {
+        let gaps = gaps(&[
+            unanswered("can massage help me sleep?", 1),
+            unanswered("Can massage help me sleep", 2),
+            not_helpful("does massage help with sleep", 3),
+            unanswered("what are your prices", 4),
+        ]);
+        let votes = worst_first(vec![votes("prices.md:3", 5, 1), votes("sleep.md:4", 0, 2)]);
+        let mut out = Vec::new();
+        write_text(&mut out, &gaps, &votes, 7).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "Questions the bot could not answer (last 7 days)\n\
+             \n  \
+             3×  can massage help me sleep?   (also: \"does massage help with sleep\")   [1 not helpful]\n  \
+             1×  what are your prices\n\
+             \n\
+             1 of 4 were answered, but a member marked the answer not helpful; the rest got no answer.\n\
+             \n\
+             Answers rated by members (worst first)\n\
+             \n  \
+             sleep.md:4   helpful 0  not helpful 2\n  \
+             prices.md:3  helpful 5  not helpful 1\n"
+        );
+    }
+
+    #[test]
+    fn an_empty_report_says_so() {
+        let mut out = Vec::new();
+        write_text(&mut out, &[], &[], 30).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("No unanswered questions in the last 30 days."),
+            "{text}"
+        );
+        assert!(text.contains("No answers have been rated yet."), "{text}");
+    }
+}

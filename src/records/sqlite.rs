@@ -1,0 +1,929 @@
+//! Question records kept in a SQLite file, so staff's gap report survives restarts.
+//!
+//! The bot must answer even when the disk is slow, so [`SqliteRecords::asked`] only hands the
+//! question to a background writer thread, which owns its own connection and writes in
+//! batches; votes and reports are rare and run on a second connection from `spawn_blocking`.
+//! The database runs in WAL mode, so a crash (or a `kill -9`) loses at most the batch being
+//! written and never the file. The schema is versioned with `PRAGMA user_version`; each
+//! migration runs in its own transaction, and a file written by a newer faqbot is refused
+//! rather than misread. Members stay out of the file: questions carry no member, and votes
+//! carry only a salted SHA-256 of the member id. The salt is created once and kept in the
+//! file, so a member is recognised after a restart; keys from different files cannot be
+//! compared. (Whoever holds the file and a list of member ids could still test them one by
+//! one, so the file deserves the care of any clinic record.)
+
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use sha2::{Digest, Sha256};
+use tracing::{debug, error, info, warn};
+
+use super::{Asked, Channel, PassageVotes, Records, RecordsError, Vote, VoterKey};
+
+/// The database file inside the data folder.
+pub const FILE_NAME: &str = "faqbot.sqlite3";
+
+/// The schema, one step per entry: entry `n` takes a database from `user_version` `n` to
+/// `n + 1`. Append new steps; never edit a released one, since files in the field already ran it.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema. Times are unix seconds. There is deliberately no member id column
+    // anywhere: `voter` is the salted hash from `SqliteRecords::voter`.
+    "CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+    CREATE TABLE questions (
+        id          INTEGER PRIMARY KEY,
+        asked_at    INTEGER NOT NULL,
+        channel     TEXT NOT NULL,
+        question    TEXT NOT NULL,
+        answered    INTEGER NOT NULL,
+        top_source  TEXT,
+        score       REAL,
+        not_helpful INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX questions_by_time ON questions (asked_at);
+    CREATE TABLE votes (
+        answer   INTEGER NOT NULL,
+        voter    INTEGER NOT NULL,
+        source   TEXT NOT NULL,
+        helpful  INTEGER NOT NULL,
+        voted_at INTEGER NOT NULL,
+        PRIMARY KEY (answer, voter)
+    ) WITHOUT ROWID;",
+];
+
+/// How long a statement waits for another connection's lock (the writer thread, or a second
+/// faqbot process such as `faqbot report`) before failing. Writes are small batches, so a
+/// few seconds means something is wrong rather than busy.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Questions waiting for the writer. At a few questions a second this is many minutes of a
+/// stalled disk; past it, dropping a record (with a warning) is better than holding up
+/// answers or growing memory without bound.
+const QUEUE: usize = 4096;
+
+/// The most questions written in one transaction: large enough that a burst costs one
+/// commit, small enough that a flush waits only milliseconds.
+const BATCH: usize = 256;
+
+/// How often the writer deletes questions older than the retention. Retention is counted in
+/// days, so an hour late is close enough.
+const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Salt length in bytes: as long as the SHA-256 block it is hashed with needs to be unguessable.
+const SALT_LEN: usize = 32;
+
+/// The key the salt is stored under in `meta`.
+const SALT_KEY: &str = "salt";
+
+/// Questions and votes in `<data_dir>/faqbot.sqlite3`.
+pub struct SqliteRecords {
+    path: PathBuf,
+    salt: [u8; SALT_LEN],
+    /// The connection for votes and reports; the writer thread has its own.
+    conn: Mutex<Connection>,
+    /// `None` only while dropping, so the writer sees the channel close.
+    jobs: Option<SyncSender<Job>>,
+    writer: Option<JoinHandle<()>>,
+    /// Questions dropped because the queue was full, for rate-limiting the warning.
+    dropped: AtomicU64,
+}
+
+impl std::fmt::Debug for SqliteRecords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the salt: with it, voter keys could be matched to member ids.
+        f.debug_struct("SqliteRecords")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the writer thread is asked to do.
+enum Job {
+    Write(Asked),
+    /// Answer on this channel once everything sent before it is written.
+    Flush(mpsc::Sender<()>),
+}
+
+impl SqliteRecords {
+    /// Opens (creating if needed) `data_dir/faqbot.sqlite3`, brings its schema up to date,
+    /// deletes questions older than `retention` and starts the writer thread.
+    pub fn open(data_dir: &Path, retention: Duration) -> Result<SqliteRecords, RecordsError> {
+        let path = data_dir.join(FILE_NAME);
+        std::fs::create_dir_all(data_dir).map_err(|err| {
+            RecordsError(format!(
+                "cannot create the folder {}: {err}",
+                data_dir.display()
+            ))
+        })?;
+        let mut conn = connect(&path)?;
+        migrate(&mut conn, &path)?;
+        let salt = load_salt(&conn, &path)?;
+
+        let writer_conn = connect(&path)?;
+        purge(&writer_conn, &path, retention)?;
+        let (jobs, queue) = mpsc::sync_channel(QUEUE);
+        let writer = std::thread::Builder::new()
+            .name("faqbot-records".into())
+            .spawn({
+                let path = path.clone();
+                move || write_loop(&writer_conn, &path, retention, &queue)
+            })
+            .map_err(|err| {
+                RecordsError(format!(
+                    "cannot start the writer for {}: {err}",
+                    path.display()
+                ))
+            })?;
+        info!(path = %path.display(), "question records opened");
+        Ok(SqliteRecords {
+            path,
+            salt,
+            conn: Mutex::new(conn),
+            jobs: Some(jobs),
+            writer: Some(writer),
+            dropped: AtomicU64::new(0),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Waits until every question sent so far is written (or failed and was logged).
+    pub fn flush(&self) {
+        let Some(jobs) = &self.jobs else { return };
+        let (done, wait) = mpsc::channel();
+        // Blocking here is the point. If the writer is gone, there is nothing to wait for.
+        if jobs.send(Job::Flush(done)).is_ok() {
+            let _ = wait.recv();
+        }
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves the connection usable (SQLite rolls back an
+        // unfinished statement), so keep serving.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn failed(&self, what: &str, err: impl Display) -> RecordsError {
+        failed(what, &self.path, err)
+    }
+}
+
+impl Drop for SqliteRecords {
+    fn drop(&mut self) {
+        // Closing the channel tells the writer to finish what was sent and stop.
+        drop(self.jobs.take());
+        if let Some(writer) = self.writer.take()
+            && writer.join().is_err()
+        {
+            error!(path = %self.path.display(), "the question writer panicked");
+        }
+    }
+}
+
+impl Records for SqliteRecords {
+    fn asked(&self, asked: Asked) {
+        let Some(jobs) = &self.jobs else { return };
+        match jobs.try_send(Job::Write(asked)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                // One warning per thousand, not one per question, while the disk is stuck.
+                if dropped % 1000 == 1 {
+                    warn!(dropped, path = %self.path.display(), "question records queue full; dropping questions");
+                }
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                error!(path = %self.path.display(), "the question writer has stopped; question not recorded");
+            }
+        }
+    }
+
+    fn voter(&self, member: u64) -> VoterKey {
+        let digest = Sha256::new()
+            .chain_update(self.salt)
+            .chain_update(member.to_le_bytes())
+            .finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        VoterKey(u64::from_le_bytes(first))
+    }
+
+    fn vote(
+        &self,
+        answer: u64,
+        source: &str,
+        voter: VoterKey,
+        vote: Vote,
+    ) -> Result<bool, RecordsError> {
+        let inserted = self
+            .conn()
+            .execute(
+                "INSERT INTO votes (answer, voter, source, helpful, voted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (answer, voter) DO NOTHING",
+                params![
+                    as_sql_integer(answer),
+                    as_sql_integer(voter.0),
+                    source,
+                    vote == Vote::Helpful,
+                    unix_seconds(SystemTime::now()),
+                ],
+            )
+            .map_err(|err| self.failed("cannot write a vote to", err))?;
+        Ok(inserted == 1)
+    }
+
+    fn unanswered(&self, since: SystemTime) -> Result<Vec<Asked>, RecordsError> {
+        let conn = self.conn();
+        let mut statement = conn
+            .prepare_cached(
+                "SELECT asked_at, channel, question, answered, top_source, score, not_helpful
+                 FROM questions
+                 WHERE (answered = 0 OR not_helpful = 1) AND asked_at >= ?1
+                 ORDER BY asked_at, id",
+            )
+            .map_err(|err| self.failed("cannot read", err))?;
+        let rows = statement
+            .query_map([unix_seconds(since)], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    Asked {
+                        question: row.get(2)?,
+                        at: UNIX_EPOCH,
+                        channel: Channel::Command,
+                        answered: row.get(3)?,
+                        top_source: row.get(4)?,
+                        score: row.get::<_, Option<f64>>(5)?.map(|score| score as f32),
+                        not_helpful: row.get(6)?,
+                    },
+                ))
+            })
+            .map_err(|err| self.failed("cannot read", err))?;
+        rows.map(|row| {
+            let (at, channel, asked) = row.map_err(|err| self.failed("cannot read", err))?;
+            let channel = channel_from_sql(&channel).ok_or_else(|| {
+                self.failed("cannot read", format!("unknown channel {channel:?}"))
+            })?;
+            Ok(Asked {
+                at: from_unix_seconds(at),
+                channel,
+                ..asked
+            })
+        })
+        .collect()
+    }
+
+    fn votes(&self) -> Result<Vec<PassageVotes>, RecordsError> {
+        let conn = self.conn();
+        let mut statement = conn
+            .prepare_cached(
+                "SELECT source, SUM(helpful), SUM(1 - helpful)
+                 FROM votes GROUP BY source ORDER BY source",
+            )
+            .map_err(|err| self.failed("cannot read", err))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(PassageVotes {
+                    source: row.get(0)?,
+                    helpful: row.get(1)?,
+                    not_helpful: row.get(2)?,
+                })
+            })
+            .map_err(|err| self.failed("cannot read", err))?;
+        rows.map(|row| row.map_err(|err| self.failed("cannot read", err)))
+            .collect()
+    }
+}
+
+/// "cannot open /x/faqbot.sqlite3: why".
+fn failed(what: &str, path: &Path, err: impl Display) -> RecordsError {
+    RecordsError(format!("{what} {}: {err}", path.display()))
+}
+
+/// A connection with the settings every connection needs.
+fn connect(path: &Path) -> Result<Connection, RecordsError> {
+    let conn = Connection::open(path).map_err(|err| failed("cannot open", path, err))?;
+    // Before anything else: switching to WAL takes a lock another process may hold.
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|err| failed("cannot configure", path, err))?;
+    // WAL lets reports read while the writer writes, and keeps the file whole when the
+    // process dies mid-write.
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(|err| failed("cannot configure", path, err))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        // Some network file systems cannot share memory for WAL; records still work.
+        warn!(path = %path.display(), mode, "SQLite refused WAL mode");
+    }
+    // In WAL mode NORMAL is safe against process crashes; only a power cut can lose the last
+    // commits, which is acceptable for question statistics and saves an fsync per batch.
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(|err| failed("cannot configure", path, err))?;
+    Ok(conn)
+}
+
+/// Applies the migrations the file has not had yet, each in its own transaction.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), RecordsError> {
+    let known = MIGRATIONS.len();
+    loop {
+        // IMMEDIATE: two processes opening a new file at once must not both run a step.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|err| failed("cannot migrate", path, err))?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|err| failed("cannot read the schema version of", path, err))?;
+        let step = usize::try_from(version).map_err(|_| {
+            failed(
+                "cannot open",
+                path,
+                format!("the schema version {version} is invalid"),
+            )
+        })?;
+        if step > known {
+            return Err(RecordsError(format!(
+                "cannot open {}: it was written by a newer faqbot (schema version {version}, this \
+                 faqbot knows up to {known}); upgrade faqbot, or move the file away to start afresh",
+                path.display()
+            )));
+        }
+        let Some(sql) = MIGRATIONS.get(step) else {
+            return Ok(());
+        };
+        tx.execute_batch(sql).map_err(|err| {
+            failed(
+                &format!("cannot migrate to version {}", step + 1),
+                path,
+                err,
+            )
+        })?;
+        tx.pragma_update(None, "user_version", version + 1)
+            .map_err(|err| failed("cannot migrate", path, err))?;
+        tx.commit()
+            .map_err(|err| failed("cannot migrate", path, err))?;
+        info!(path = %path.display(), version = version + 1, "question records schema migrated");
+    }
+}
+
+/// The file's salt, created on first open.
+fn load_salt(conn: &Connection, path: &Path) -> Result<[u8; SALT_LEN], RecordsError> {
+    // Insert-if-absent, then read: two processes creating the file agree on one salt.
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+        params![SALT_KEY, fresh_salt().as_slice()],
+    )
+    .map_err(|err| failed("cannot write the salt to", path, err))?;
+    let stored: Option<Vec<u8>> = conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [SALT_KEY], |row| {
+            row.get(0)
+        })
+        .optional()
+        .map_err(|err| failed("cannot read the salt from", path, err))?;
+    let stored = stored.unwrap_or_default();
+    <[u8; SALT_LEN]>::try_from(stored.as_slice()).map_err(|_| {
+        failed(
+            "cannot open",
+            path,
+            format!(
+                "the stored salt is damaged ({} bytes, expected {SALT_LEN})",
+                stored.len()
+            ),
+        )
+    })
+}
+
+/// Unpredictable bytes for a new salt, without another dependency.
+fn fresh_salt() -> [u8; SALT_LEN] {
+    use std::hash::BuildHasher;
+    use std::io::Read;
+
+    let mut salt = [0u8; SALT_LEN];
+    let from_os = std::fs::File::open("/dev/urandom").and_then(|mut urandom| {
+        urandom.read_exact(&mut salt)?;
+        Ok(())
+    });
+    if from_os.is_ok() {
+        return salt;
+    }
+    // No /dev/urandom (Windows): RandomState's keys come from the OS's random source too.
+    for (chunk_index, chunk) in salt.chunks_mut(8).enumerate() {
+        let bits = std::collections::hash_map::RandomState::new().hash_one((
+            chunk_index,
+            SystemTime::now(),
+            std::process::id(),
+        ));
+        chunk.copy_from_slice(&bits.to_le_bytes());
+    }
+    salt
+}
+
+/// Deletes questions asked before `now - retention`.
+fn purge(conn: &Connection, path: &Path, retention: Duration) -> Result<(), RecordsError> {
+    // A retention longer than the clock reaches back keeps everything.
+    let Some(cutoff) = SystemTime::now().checked_sub(retention) else {
+        return Ok(());
+    };
+    let deleted = conn
+        .execute(
+            "DELETE FROM questions WHERE asked_at < ?1",
+            [unix_seconds(cutoff)],
+        )
+        .map_err(|err| failed("cannot delete old questions from", path, err))?;
+    if deleted > 0 {
+        info!(deleted, path = %path.display(), "deleted questions past their retention");
+    }
+    Ok(())
+}
+
+/// The writer thread: batches of questions until the channel closes, purging hourly.
+fn write_loop(conn: &Connection, path: &Path, retention: Duration, queue: &Receiver<Job>) {
+    let mut next_purge = Instant::now() + PURGE_EVERY;
+    loop {
+        let first = match queue.recv_timeout(next_purge.saturating_duration_since(Instant::now())) {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(err) = purge(conn, path, retention) {
+                    error!(%err, "purging old questions");
+                }
+                next_purge = Instant::now() + PURGE_EVERY;
+                continue;
+            }
+            // Every sender is gone, and everything they sent has been received.
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        let mut batch = Vec::new();
+        let mut waiting = Vec::new();
+        let mut next = Some(first);
+        while let Some(job) = next {
+            match job {
+                Job::Write(asked) => batch.push(asked),
+                Job::Flush(done) => waiting.push(done),
+            }
+            next = if batch.len() < BATCH {
+                queue.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        if !batch.is_empty() {
+            match write_batch(conn, &batch) {
+                Ok(()) => debug!(questions = batch.len(), "questions recorded"),
+                Err(err) => {
+                    error!(%err, lost = batch.len(), path = %path.display(), "cannot record questions");
+                }
+            }
+        }
+        for done in waiting {
+            // The flusher may have given up waiting; nothing to do then.
+            let _ = done.send(());
+        }
+        if Instant::now() >= next_purge {
+            if let Err(err) = purge(conn, path, retention) {
+                error!(%err, "purging old questions");
+            }
+            next_purge = Instant::now() + PURGE_EVERY;
+        }
+    }
+    debug!(path = %path.display(), "question writer stopped");
+}
+
+/// Writes questions in one transaction: one commit for a burst, and all or none of it.
+fn write_batch(conn: &Connection, batch: &[Asked]) -> rusqlite::Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO questions
+                 (asked_at, channel, question, answered, top_source, score, not_helpful)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for asked in batch {
+            insert.execute(params![
+                unix_seconds(asked.at),
+                channel_to_sql(asked.channel),
+                asked.question,
+                asked.answered,
+                asked.top_source,
+                asked.score.map(f64::from),
+                asked.not_helpful,
+            ])?;
+        }
+    }
+    tx.commit()
+}
+
+fn channel_to_sql(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Command => "command",
+        Channel::Mention => "mention",
+        Channel::HelpChannel => "help_channel",
+    }
+}
+
+fn channel_from_sql(text: &str) -> Option<Channel> {
+    match text {
+        "command" => Some(Channel::Command),
+        "mention" => Some(Channel::Mention),
+        "help_channel" => Some(Channel::HelpChannel),
+        _ => None,
+    }
+}
+
+/// SQLite integers are signed; ids and hashes use all 64 bits, so keep the bits, not the value.
+fn as_sql_integer(value: u64) -> i64 {
+    i64::from_ne_bytes(value.to_ne_bytes())
+}
+
+/// Seconds since 1970; times before it (a wrong clock) count as 1970.
+fn unix_seconds(at: SystemTime) -> i64 {
+    at.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+    })
+}
+
+fn from_unix_seconds(seconds: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::process::{Command, Stdio};
+
+    const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+    const RETENTION: Duration = Duration::from_secs(90 * 24 * 60 * 60);
+
+    fn question(text: &str, at: SystemTime, answered: bool) -> Asked {
+        Asked {
+            question: text.into(),
+            at,
+            channel: Channel::HelpChannel,
+            answered,
+            top_source: answered.then(|| "prices.md:3".to_string()),
+            score: answered.then_some(2.5),
+            not_helpful: false,
+        }
+    }
+
+    fn raw(dir: &Path) -> Connection {
+        Connection::open(dir.join(FILE_NAME)).expect("open the test database directly")
+    }
+
+    #[test]
+    fn questions_and_votes_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = SqliteRecords::open(dir.path(), RETENTION).unwrap();
+        let now = SystemTime::now();
+        records.asked(question("what are your prices", now - DAY, true));
+        records.asked(question("can massage help me sleep?", now - DAY, false));
+        records.asked(Asked {
+            not_helpful: true,
+            channel: Channel::Mention,
+            ..question("do you take insurance", now, true)
+        });
+        records.asked(question("old unanswered", now - 10 * DAY, false));
+        records.flush();
+
+        let unanswered = records.unanswered(now - 2 * DAY).unwrap();
+        let texts: Vec<&str> = unanswered.iter().map(|a| a.question.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["can massage help me sleep?", "do you take insurance"]
+        );
+        let insurance = &unanswered[1];
+        assert_eq!(insurance.channel, Channel::Mention);
+        assert!(insurance.answered && insurance.not_helpful);
+        assert_eq!(insurance.top_source.as_deref(), Some("prices.md:3"));
+        assert_eq!(insurance.score, Some(2.5));
+        assert_eq!(unix_seconds(insurance.at), unix_seconds(now));
+        assert_eq!(unanswered[0].channel, Channel::HelpChannel);
+
+        let (alice, bob) = (records.voter(1001), records.voter(1002));
+        assert!(records.vote(7, "a.md:3", alice, Vote::Helpful).unwrap());
+        assert!(!records.vote(7, "a.md:3", alice, Vote::NotHelpful).unwrap());
+        assert!(records.vote(7, "a.md:3", bob, Vote::NotHelpful).unwrap());
+        assert!(records.vote(8, "a.md:3", alice, Vote::NotHelpful).unwrap());
+        assert!(
+            records
+                .vote(u64::MAX, "b.md:1", alice, Vote::Helpful)
+                .unwrap()
+        );
+        assert_eq!(
+            records.votes().unwrap(),
+            [
+                PassageVotes {
+                    source: "a.md:3".into(),
+                    helpful: 1,
+                    not_helpful: 2
+                },
+                PassageVotes {
+                    source: "b.md:1".into(),
+                    helpful: 1,
+                    not_helpful: 0
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn dropping_writes_what_was_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = SqliteRecords::open(dir.path(), RETENTION).unwrap();
+        for n in 0..1000 {
+            records.asked(question(&format!("question {n}"), SystemTime::now(), false));
+        }
+        drop(records);
+        let count: i64 = raw(dir.path())
+            .query_row("SELECT count(*) FROM questions", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(count, 1000);
+    }
+
+    #[test]
+    fn voter_keys_are_stable_across_restarts_and_differ_per_member() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = SqliteRecords::open(dir.path(), RETENTION).unwrap();
+        let key = first.voter(42);
+        assert_eq!(key, first.voter(42));
+        assert_ne!(key, first.voter(43));
+        assert!(first.vote(1, "a.md:1", key, Vote::Helpful).unwrap());
+        drop(first);
+
+        let again = SqliteRecords::open(dir.path(), RETENTION).unwrap();
+        assert_eq!(again.voter(42), key);
+        // The same member is still recognised as having voted.
+        assert!(
+            !again
+                .vote(1, "a.md:1", again.voter(42), Vote::NotHelpful)
+                .unwrap()
+        );
+
+        // Another file has another salt, so keys cannot be compared across clinics.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let other = SqliteRecords::open(elsewhere.path(), RETENTION).unwrap();
+        assert_ne!(other.voter(42), key);
+    }
+
+    #[test]
+    fn no_member_id_is_stored() {
+        const MEMBER: u64 = 731_594_288_305_617_402;
+        let digits = MEMBER.to_string();
+        let dir = tempfile::tempdir().unwrap();
+        let records = SqliteRecords::open(dir.path(), RETENTION).unwrap();
+        let voter = records.voter(MEMBER);
+        records.asked(question(
+            "can massage help me sleep?",
+            SystemTime::now(),
+            false,
+        ));
+        assert!(records.vote(5, "a.md:3", voter, Vote::NotHelpful).unwrap());
+        records.flush();
+        drop(records);
+
+        let conn = raw(dir.path());
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(tables.len() >= 3, "tables: {tables:?}");
+        let mut cells = 0;
+        for table in &tables {
+            let mut statement = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+            let columns = statement.column_count();
+            let mut rows = statement.query([]).unwrap();
+            while let Some(row) = rows.next().unwrap() {
+                for column in 0..columns {
+                    cells += 1;
+                    let text = match row.get_ref(column).unwrap() {
+                        rusqlite::types::ValueRef::Null => String::new(),
+                        rusqlite::types::ValueRef::Integer(n) => {
+                            assert_ne!(n as u64, MEMBER, "member id in {table}");
+                            n.to_string()
+                        }
+                        rusqlite::types::ValueRef::Real(x) => x.to_string(),
+                        rusqlite::types::ValueRef::Text(bytes)
+                        | rusqlite::types::ValueRef::Blob(bytes) => {
+                            assert!(
+                                !bytes
+                                    .windows(8)
+                                    .any(|w| w == MEMBER.to_le_bytes() || w == MEMBER.to_be_bytes()),
+                                "member id bytes in {table}"
+                            );
+                            String::from_utf8_lossy(bytes).into_owned()
+                        }
+                    };
+                    assert!(!text.contains(&digits), "member id in {table}: {text}");
+                }
+            }
+        }
+        assert!(cells > 0);
+    }
+
+    #[test]
+    fn migrations_run_once_and_set_the_version() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(SqliteRecords::open(dir.path(), RETENTION).unwrap());
+        let records = SqliteRecords::open(dir.path(), RETENTION).unwrap();
+        records.asked(question("still works", SystemTime::now(), false));
+        records.flush();
+        assert_eq!(records.unanswered(UNIX_EPOCH).unwrap().len(), 1);
+        let version: i64 = raw(dir.path())
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let mode: String = raw(dir.path())
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(SqliteRecords::open(dir.path(), RETENTION).unwrap());
+        raw(dir.path())
+            .pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1)
+            .unwrap();
+        let err = SqliteRecords::open(dir.path(), RETENTION)
+            .expect_err("a newer schema must not be opened")
+            .to_string();
+        assert!(err.contains("newer faqbot"), "{err}");
+        assert!(err.contains(FILE_NAME), "{err}");
+    }
+
+    #[test]
+    fn an_unopenable_file_names_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder where the database file should be.
+        std::fs::create_dir(dir.path().join(FILE_NAME)).unwrap();
+        let err = SqliteRecords::open(dir.path(), RETENTION)
+            .expect_err("a folder is not a database")
+            .to_string();
+        assert!(
+            err.contains(&dir.path().join(FILE_NAME).display().to_string()),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn old_questions_are_purged_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(SqliteRecords::open(dir.path(), 30 * DAY).unwrap());
+        let now = SystemTime::now();
+        let conn = raw(dir.path());
+        for (text, at) in [("too old", now - 31 * DAY), ("recent", now - DAY)] {
+            conn.execute(
+                "INSERT INTO questions (asked_at, channel, question, answered)
+                 VALUES (?1, 'command', ?2, 0)",
+                params![unix_seconds(at), text],
+            )
+            .unwrap();
+        }
+        drop(conn);
+
+        let records = SqliteRecords::open(dir.path(), 30 * DAY).unwrap();
+        let kept: Vec<String> = records
+            .unanswered(UNIX_EPOCH)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.question)
+            .collect();
+        assert_eq!(kept, ["recent"]);
+    }
+
+    /// Set in the child process of the kill test: the folder to write questions into.
+    const CHILD_ENV: &str = "FAQBOT_RECORDS_CHILD";
+    /// Rows the child must have committed before it is killed: enough that the kill lands
+    /// while batches are streaming, not during start-up.
+    const ROWS_BEFORE_KILL: i64 = 500;
+    /// How long the writer may take to reach that, on a slow CI machine.
+    const KILL_TEST_TIMEOUT: Duration = Duration::from_secs(120);
+    /// How often the parent looks at the row count.
+    const POLL: Duration = Duration::from_millis(10);
+
+    /// Kills the child if the test fails before it does.
+    struct KillOnDrop(std::process::Child);
+
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn row_count(path: &Path) -> Option<i64> {
+        if !path.exists() {
+            return None;
+        }
+        let conn =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        conn.busy_timeout(BUSY_TIMEOUT).ok()?;
+        // The table does not exist until the child has migrated: not yet.
+        conn.query_row("SELECT count(*) FROM questions", [], |row| row.get(0))
+            .ok()
+    }
+
+    #[test]
+    fn killed_writer_leaves_a_readable_database() {
+        if let Some(dir) = std::env::var_os(CHILD_ENV) {
+            // The child: write until killed.
+            let records =
+                SqliteRecords::open(Path::new(&dir), RETENTION).expect("the child opens the store");
+            for n in 0u64.. {
+                records.asked(question(&format!("question {n}"), SystemTime::now(), false));
+            }
+            unreachable!("the child is killed while writing");
+        }
+
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join(FILE_NAME);
+        let stderr_path = dir.path().join("child-stderr.txt");
+        let this_test = format!(
+            "{}::killed_writer_leaves_a_readable_database",
+            module_path!()
+                .split_once("::")
+                .map_or(module_path!(), |(_, rest)| rest)
+        );
+        let mut child = KillOnDrop(
+            Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", &this_test, "--nocapture"])
+                .env(CHILD_ENV, dir.path())
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&stderr_path).unwrap())
+                .spawn()
+                .expect("start the writer child"),
+        );
+
+        let started = Instant::now();
+        let mut rows = 0;
+        while rows < ROWS_BEFORE_KILL {
+            if let Some(status) = child.0.try_wait().unwrap() {
+                panic!(
+                    "the writer child exited ({status}) before being killed:\n{}",
+                    std::fs::read_to_string(&stderr_path).unwrap_or_default()
+                );
+            }
+            assert!(
+                started.elapsed() < KILL_TEST_TIMEOUT,
+                "the writer child wrote only {rows} rows in {KILL_TEST_TIMEOUT:?}; expected \
+                 {ROWS_BEFORE_KILL}. Its stderr:\n{}",
+                std::fs::read_to_string(&stderr_path).unwrap_or_default()
+            );
+            std::thread::sleep(POLL);
+            rows = row_count(&db).unwrap_or(0);
+        }
+        // SIGKILL on Unix: no destructor, no flush, mid-batch.
+        child.0.kill().unwrap();
+        child.0.wait().unwrap();
+
+        let conn = raw(dir.path());
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+        let questions: Vec<String> = conn
+            .prepare("SELECT question FROM questions ORDER BY id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(questions.len() as i64 >= rows, "rows lost after the kill");
+        assert!(
+            questions
+                .iter()
+                .all(|q| q.starts_with("question ") && q[9..].parse::<u64>().is_ok()),
+            "a damaged row"
+        );
+        drop(conn);
+
+        let records = SqliteRecords::open(dir.path(), RETENTION).unwrap();
+        assert_eq!(
+            records.unanswered(UNIX_EPOCH).unwrap().len(),
+            questions.len()
+        );
+        records.asked(question("after the crash", SystemTime::now(), false));
+        records.flush();
+        assert_eq!(
+            records.unanswered(UNIX_EPOCH).unwrap().len(),
+            questions.len() + 1
+        );
+    }
+}
