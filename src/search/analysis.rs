@@ -327,6 +327,9 @@ pub(crate) struct AnalyzedTerm {
 #[derive(Clone)]
 pub(crate) struct Analyzer {
     words: TextAnalyzer,
+    /// The index's own pipeline, for texts whose words need no other treatment: one stemmer
+    /// per text instead of one per word.
+    index: TextAnalyzer,
     stemmer: TextAnalyzer,
     stop_words: std::sync::Arc<std::collections::HashSet<&'static str>>,
 }
@@ -336,6 +339,7 @@ impl Analyzer {
     pub fn new() -> Self {
         Analyzer {
             words: all_words().build(),
+            index: stemmed(),
             stop_words: std::sync::Arc::new(STOP_WORDS.iter().copied().collect()),
             stemmer: TextAnalyzer::builder(RawTokenizer::default())
                 .filter(Stemmer::new(Language::English))
@@ -348,6 +352,14 @@ impl Analyzer {
         let mut terms = self.words(text);
         terms.retain(|term| !term.stop);
         terms
+    }
+
+    /// The search terms of `text`, exactly as the index holds them, added to `into`.
+    pub fn index_terms(&mut self, text: &str, into: &mut std::collections::HashSet<String>) {
+        let mut stream = self.index.token_stream(text);
+        while let Some(token) = stream.next() {
+            into.insert(token.text.clone());
+        }
     }
 
     /// Every word of `text`, stop words marked, in order.

@@ -243,10 +243,11 @@ impl Engine {
             .into_iter()
             .chain(passage.heading.as_deref())
             .chain(passage.alternative_questions.iter().map(String::as_str));
-        texts
-            .flat_map(|text| analyzer.terms(text))
-            .map(|term| term.text)
-            .collect()
+        let mut terms = HashSet::new();
+        for text in texts {
+            analyzer.index_terms(text, &mut terms);
+        }
+        terms
     }
 
     fn hit(&self, position: usize, score: f32, coverage: f32, matched_terms: Vec<String>) -> Hit {
