@@ -46,7 +46,7 @@ enum Command {
 #[derive(Debug, Args)]
 struct ReportArgs {
     /// How many days back to look.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    #[arg(long, default_value_t = crate::records::report::DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
     days: u32,
 }
 
@@ -137,17 +137,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn records_for(settings: &Settings) -> Result<crate::records::SqliteRecords> {
-    let retention = std::time::Duration::from_secs(
-        u64::from(settings.question_retention_days.get()) * 24 * 60 * 60,
-    );
+    let retention = crate::config::days(settings.question_retention_days.get());
     crate::records::SqliteRecords::open(&settings.data_dir, retention)
         .with_context(|| format!("opening the records in {}", settings.data_dir.display()))
 }
 
 fn report(settings: &Settings, days: u32) -> Result<ExitCode> {
     let records = records_for(settings)?;
-    let since =
-        std::time::SystemTime::now() - std::time::Duration::from_secs(u64::from(days) * 86_400);
+    let since = crate::records::report::since(days);
     use crate::records::Records;
     let gaps = crate::records::report::gaps(&records.unanswered(since)?);
     let votes = crate::records::report::worst_first(records.votes()?);

@@ -138,6 +138,11 @@ pub const DATA_ENV: &str = "FAQBOT_DATA_DIR";
 /// The data folder used when nothing else is set.
 pub const DEFAULT_DATA_DIR: &str = "data";
 
+/// `n` days as a duration: retention, review age and report windows are all set in days.
+pub fn days(n: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::from(n) * 24 * 60 * 60)
+}
+
 /// The bot token's environment variable, as Discord's own documentation names it.
 pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
 /// Overrides `discord.api_proxy`.

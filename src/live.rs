@@ -91,7 +91,7 @@ impl LiveKnowledge {
         let empty = Engine::build(Vec::new(), &Synonyms::default())?;
         let live = LiveKnowledge {
             dir: dir.to_path_buf(),
-            review_after: Duration::from_secs(u64::from(review_after_days) * 24 * 60 * 60),
+            review_after: crate::config::days(review_after_days),
             engine: ArcSwap::from_pointee(empty),
             state: Mutex::new(State {
                 good: BTreeMap::new(),

@@ -157,10 +157,9 @@ async fn unanswered(
     #[max = 3650]
     days: Option<u32>,
 ) -> Result<(), DiscordError> {
-    let days = days.unwrap_or(DEFAULT_REPORT_DAYS);
+    let days = days.unwrap_or(crate::records::report::DEFAULT_DAYS);
     let records = std::sync::Arc::clone(&ctx.data().records);
-    let since = std::time::SystemTime::now()
-        - std::time::Duration::from_secs(u64::from(days) * 24 * 60 * 60);
+    let since = crate::records::report::since(days);
     let asked = tokio::task::spawn_blocking(move || records.unanswered(since)).await??;
     let gaps = crate::records::report::gaps(&asked);
     let mut text = format!("**Questions I could not answer (last {days} days)**\n");
@@ -201,9 +200,6 @@ async fn feedback(ctx: Context<'_>) -> Result<(), DiscordError> {
     }
     private(ctx, text).await
 }
-
-/// How far back `/kb unanswered` looks unless told.
-const DEFAULT_REPORT_DAYS: u32 = 30;
 
 /// Whether the member may use staff tools: Manage Server, or the staff role.
 pub(crate) fn member_is_staff(bot: &Bot, member: Option<&serenity::Member>) -> bool {

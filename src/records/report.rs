@@ -36,6 +36,16 @@ pub struct Gap {
     pub last_asked: SystemTime,
 }
 
+/// How many days back a gap report looks unless told otherwise (CLI and Discord alike).
+pub const DEFAULT_DAYS: u32 = 30;
+
+/// The start of a report window reaching `days` back from now.
+pub fn since(days: u32) -> SystemTime {
+    SystemTime::now()
+        .checked_sub(crate::config::days(days))
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
 /// Groups unanswered and not-helpful questions into gaps, most asked first (ties: most
 /// recently asked first). Questions that were answered and not marked unhelpful are ignored.
 pub fn gaps(asked: &[Asked]) -> Vec<Gap> {
