@@ -400,8 +400,13 @@ fn eval_beir(dir: &Path, qrels: Option<PathBuf>, json: bool) -> Result<ExitCode>
         writeln!(out, "Recall@100  {:.4}", report.recall_at_100)?;
         writeln!(
             out,
-            "queries/s   {:.0} (one thread)",
-            report.queries_per_second
+            "queries/s   {:.0} answered (one thread, the bot's whole path), {:.0} ranked to depth 100",
+            report.queries_per_second, report.ranked_per_second
+        )?;
+        writeln!(
+            out,
+            "latency     {:.3} ms median, {:.3} ms p99, {:.3} ms slowest",
+            report.latency_ms_p50, report.latency_ms_p99, report.latency_ms_max
         )?;
         writeln!(out, "index build {:.2} s", report.index_seconds)?;
     }

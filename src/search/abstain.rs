@@ -27,8 +27,6 @@
 //! question are outnumbered by words the knowledge never uses; better aliases in the knowledge
 //! files recover them without loosening the rule.
 
-use std::collections::HashSet;
-
 use super::query::Plan;
 
 /// A passage must cover at least this share of the question's weighted ideas: more than half
@@ -51,8 +49,9 @@ impl Coverage {
     }
 }
 
-/// The weighted share of `plan`'s concepts whose wording (any synonym) is in `passage_terms`.
-pub(crate) fn coverage(plan: &Plan, passage_terms: &HashSet<String>) -> Coverage {
+/// The weighted share of `plan`'s concepts whose wording (any synonym) a passage contains,
+/// `contains` telling whether it holds a term.
+pub(crate) fn coverage(plan: &Plan, contains: impl Fn(&str) -> bool) -> Coverage {
     let mut total = 0.0;
     let mut covered = 0.0;
     let mut matched_terms = Vec::new();
@@ -61,7 +60,7 @@ pub(crate) fn coverage(plan: &Plan, passage_terms: &HashSet<String>) -> Coverage
         let found = concept
             .alternatives
             .iter()
-            .find(|phrase| phrase.terms().all(|term| passage_terms.contains(term)));
+            .find(|phrase| phrase.terms().all(&contains));
         if let Some(phrase) = found {
             // A corrected misspelling is a guess ("steak" may become "speak"): it covers only
             // as much as the member typed right.
@@ -78,6 +77,8 @@ pub(crate) fn coverage(plan: &Plan, passage_terms: &HashSet<String>) -> Coverage
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
     use crate::search::query::Concept;
     use crate::search::synonyms::Phrase;
@@ -107,7 +108,7 @@ mod tests {
                 concept(&["dataset"], 5.0, 1.0),
             ],
         };
-        let cover = coverage(&plan, &terms(&["massag", "back"]));
+        let cover = coverage(&plan, |t| terms(&["massag", "back"]).contains(t));
         assert!(cover.share < 0.1);
         assert!(!cover.is_enough());
         assert_eq!(cover.matched_terms, vec!["massag"]);
@@ -118,7 +119,7 @@ mod tests {
         let plan = Plan {
             concepts: vec![concept(&["insomnia", "sleep"], 3.0, 1.0)],
         };
-        let cover = coverage(&plan, &terms(&["sleep"]));
+        let cover = coverage(&plan, |t| terms(&["sleep"]).contains(t));
         assert_eq!(cover.share, 1.0);
         assert_eq!(cover.matched_terms, vec!["sleep"]);
     }
@@ -129,12 +130,15 @@ mod tests {
         let plan = Plan {
             concepts: vec![concept(&["speak"], 2.0, 0.8), concept(&["grill"], 2.0, 1.0)],
         };
-        let cover = coverage(&plan, &terms(&["speak"]));
+        let cover = coverage(&plan, |t| terms(&["speak"]).contains(t));
         assert!((cover.share - 0.4).abs() < 1e-6);
     }
 
     #[test]
     fn an_empty_question_covers_nothing() {
-        assert_eq!(coverage(&Plan::default(), &terms(&["a"])).share, 0.0);
+        assert_eq!(
+            coverage(&Plan::default(), |t| terms(&["a"]).contains(t)).share,
+            0.0
+        );
     }
 }

@@ -327,9 +327,9 @@ pub(crate) struct AnalyzedTerm {
 #[derive(Clone)]
 pub(crate) struct Analyzer {
     words: TextAnalyzer,
-    /// The index's own pipeline, for texts whose words need no other treatment: one stemmer
-    /// per text instead of one per word.
-    index: TextAnalyzer,
+    /// The same words stemmed, in the same order: one stemmer per text, as a stemmer per word
+    /// cost a fifth of a question's time.
+    stemmed_words: TextAnalyzer,
     stemmer: TextAnalyzer,
     stop_words: std::sync::Arc<std::collections::HashSet<&'static str>>,
 }
@@ -339,7 +339,7 @@ impl Analyzer {
     pub fn new() -> Self {
         Analyzer {
             words: all_words().build(),
-            index: stemmed(),
+            stemmed_words: all_words().filter(Stemmer::new(Language::English)).build(),
             stop_words: std::sync::Arc::new(STOP_WORDS.iter().copied().collect()),
             stemmer: TextAnalyzer::builder(RawTokenizer::default())
                 .filter(Stemmer::new(Language::English))
@@ -354,14 +354,6 @@ impl Analyzer {
         terms
     }
 
-    /// The search terms of `text`, exactly as the index holds them, added to `into`.
-    pub fn index_terms(&mut self, text: &str, into: &mut std::collections::HashSet<String>) {
-        let mut stream = self.index.token_stream(text);
-        while let Some(token) = stream.next() {
-            into.insert(token.text.clone());
-        }
-    }
-
     /// Every word of `text`, stop words marked, in order.
     pub fn words(&mut self, text: &str) -> Vec<AnalyzedTerm> {
         let mut words = Vec::new();
@@ -371,10 +363,23 @@ impl Analyzer {
                 words.push((token.text.clone(), token.position));
             }
         }
+        let mut stems = Vec::with_capacity(words.len());
+        {
+            let mut stream = self.stemmed_words.token_stream(text);
+            while let Some(token) = stream.next() {
+                stems.push(token.text.clone());
+            }
+        }
+        // Stemming keeps every token, so the two lists line up; should they ever not, each
+        // word is stemmed on its own.
+        if stems.len() != words.len() {
+            stems = words.iter().map(|(word, _)| self.stem(word)).collect();
+        }
         words
             .into_iter()
-            .map(|(word, position)| AnalyzedTerm {
-                text: self.stem(&word),
+            .zip(stems)
+            .map(|((word, position), text)| AnalyzedTerm {
+                text,
                 stop: self.stop_words.contains(word.as_str()),
                 word,
                 position,

@@ -1,8 +1,10 @@
 //! The tantivy index: its schema, and building it from passages.
 //!
-//! Each passage is one tantivy document with four text fields, so a question's words can weigh
-//! more when they hit the heading or FAQ question than when they hit body text. Passages
-//! themselves stay in memory beside the index; the index only stores each one's position.
+//! Each passage is one tantivy document. Its `content` field holds its title, heading and text
+//! and carries the BM25 ranking, as one text is what BM25 is made for; the title, heading and
+//! alternative questions are also indexed on their own, so a question's words can weigh more
+//! when they hit the FAQ question a passage answers. Passages themselves stay in memory beside the index; the
+//! index only stores each one's position.
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
@@ -19,25 +21,18 @@ const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
 /// The schema's fields.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fields {
+    /// The passage's text with its title and heading: what BM25 ranks.
+    pub content: Field,
     /// The document title.
     pub title: Field,
     /// The section heading or FAQ question.
     pub heading: Field,
     /// Alternative wordings (document aliases and section questions).
     pub alias: Field,
-    /// The passage's words.
-    pub body: Field,
     /// Every word of the other fields unstemmed, only to correct misspellings against.
     pub words: Field,
     /// The passage's position in the engine's passage list.
     pub passage: Field,
-}
-
-impl Fields {
-    /// The text fields, for looking a term up everywhere.
-    pub fn text(&self) -> [Field; 4] {
-        [self.title, self.heading, self.alias, self.body]
-    }
 }
 
 fn schema() -> (Schema, Fields) {
@@ -53,18 +48,18 @@ fn schema() -> (Schema, Fields) {
     );
     let mut builder = Schema::builder();
     let fields = Fields {
+        content: builder.add_text_field("content", text.clone()),
         title: builder.add_text_field("title", text.clone()),
         heading: builder.add_text_field("heading", text.clone()),
-        alias: builder.add_text_field("alias", text.clone()),
-        body: builder.add_text_field("body", text),
+        alias: builder.add_text_field("alias", text),
         words: builder.add_text_field("words", words),
         passage: builder.add_u64_field("passage", INDEXED | FAST | STORED),
     };
     (builder.build(), fields)
 }
 
-/// Indexes `passages` in memory and returns the index with a reader on it.
-pub(crate) fn build(passages: &[Passage]) -> tantivy::Result<(Index, IndexReader, Fields)> {
+/// Indexes `passages` in memory and returns a reader on the index.
+pub(crate) fn build(passages: &[Passage]) -> tantivy::Result<(IndexReader, Fields)> {
     let (schema, fields) = schema();
     let index = Index::create_in_ram(schema);
     index.tokenizers().register(STEMMED, stemmed());
@@ -73,18 +68,24 @@ pub(crate) fn build(passages: &[Passage]) -> tantivy::Result<(Index, IndexReader
     let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY_BYTES)?;
     for (position, passage) in passages.iter().enumerate() {
         let mut document = TantivyDocument::default();
-        let mut add = |field: Field, text: &str| {
+        let mut add = |field: Field, text: &str, in_content: bool| {
             document.add_text(field, text);
+            if in_content {
+                document.add_text(fields.content, text);
+            }
             document.add_text(fields.words, text);
         };
-        add(fields.title, &passage.title);
+        add(fields.title, &passage.title, true);
         if let Some(heading) = &passage.heading {
-            add(fields.heading, heading);
+            add(fields.heading, heading, true);
         }
+        // Alternative wordings stay out of the content: many belong to the whole document,
+        // and would make every one of its passages match them in full.
         for alternative in &passage.alternative_questions {
-            add(fields.alias, alternative);
+            add(fields.alias, alternative, false);
         }
-        add(fields.body, &passage.plain);
+        document.add_text(fields.content, &passage.plain);
+        document.add_text(fields.words, &passage.plain);
         document.add_u64(fields.passage, position as u64);
         writer.add_document(document)?;
     }
@@ -93,5 +94,5 @@ pub(crate) fn build(passages: &[Passage]) -> tantivy::Result<(Index, IndexReader
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
         .try_into()?;
-    Ok((index, reader, fields))
+    Ok((reader, fields))
 }
