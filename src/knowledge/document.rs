@@ -26,6 +26,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// The largest file of this format read: [`super::MAX_EXPORT_BYTES`] for FAQ exports,
+    /// [`super::MAX_FILE_BYTES`] for prose.
+    pub fn max_bytes(self) -> u64 {
+        match self {
+            Format::Markdown | Format::PlainText => super::MAX_FILE_BYTES,
+            Format::JsonLines | Format::Csv => super::MAX_EXPORT_BYTES,
+        }
+    }
+
     /// The format a file name's extension stands for, if it is one faqbot reads.
     pub fn of(path: &std::path::Path) -> Option<Format> {
         let extension = path.extension()?.to_str()?.to_ascii_lowercase();
@@ -85,6 +94,12 @@ impl Passage {
         self.heading
             .as_deref()
             .is_some_and(|h| h.trim_end().ends_with('?'))
+    }
+
+    /// Whether `next` is the rest of this passage's section: a section too long for one
+    /// passage is cut into several with the same file, title and heading.
+    pub fn continued_by(&self, next: &Passage) -> bool {
+        self.source == next.source && self.title == next.title && self.heading == next.heading
     }
 }
 

@@ -28,9 +28,13 @@ pub use front_matter::FrontMatter;
 pub use passages::MAX_PASSAGE_CHARS;
 pub use synonyms::{SYNONYMS_FILE, SynonymGroup, Synonyms};
 
-/// Larger files are almost always a mistake (an export, a book) and would make passages no
-/// one reads; 1 MiB is about 150,000 words, far more than any FAQ.
+/// Larger prose files are almost always a mistake (a book, a pasted export) and would make
+/// passages no one reads; 1 MiB is about 150,000 words, far more than any FAQ page.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+/// FAQ exports (`.jsonl`, `.csv`) are many short entries rather than one text, so they may be
+/// larger: MedQuAD's 16,407 question/answer pairs are 22 MB. Beyond this, a file is not an FAQ
+/// (and would take more memory than the bot should).
+pub const MAX_EXPORT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The knowledge folder itself cannot be read.
 #[derive(Debug, Error)]
@@ -121,7 +125,7 @@ impl KnowledgeBase {
     }
 
     fn read_document(&mut self, source: &str, format: Format, path: &Path) {
-        let parsed = match read_limited(path) {
+        let parsed = match read_limited(path, format.max_bytes()) {
             Ok(bytes) => parse(source, format, &bytes),
             Err(problem) => ParsedFile {
                 document: None,
@@ -133,7 +137,7 @@ impl KnowledgeBase {
     }
 
     fn read_synonyms(&mut self, source: &str, path: &Path) {
-        let text = read_limited(path)
+        let text = read_limited(path, MAX_FILE_BYTES)
             .and_then(|bytes| String::from_utf8(bytes).map_err(|_| Problem::NotUtf8));
         match text {
             Ok(text) => match Synonyms::parse(source, &text) {
@@ -148,20 +152,17 @@ impl KnowledgeBase {
     }
 }
 
-/// Reads a file, refusing it before reading when it is over [`MAX_FILE_BYTES`].
-fn read_limited(path: &Path) -> Result<Vec<u8>, Problem> {
+/// Reads a file, refusing it before reading when it is over `limit` bytes.
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Problem> {
     let unreadable = |err: std::io::Error| Problem::Unreadable(err.to_string());
     let file = std::fs::File::open(path).map_err(unreadable)?;
     let size = file.metadata().map_err(unreadable)?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(Problem::TooLarge {
-            size,
-            limit: MAX_FILE_BYTES,
-        });
+    if size > limit {
+        return Err(Problem::TooLarge { size, limit });
     }
     let mut bytes = Vec::new();
     // `take` guards against a file that grows while it is read.
-    file.take(MAX_FILE_BYTES + 1)
+    file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
     Ok(bytes)

@@ -1,6 +1,6 @@
 //! Reading knowledge folders: formats, the seeds' quirks, and every kind of bad file.
 
-use faqbot::knowledge::{KnowledgeBase, MAX_FILE_BYTES, Problem};
+use faqbot::knowledge::{KnowledgeBase, MAX_EXPORT_BYTES, MAX_FILE_BYTES, Problem};
 
 use crate::support::{bundled_knowledge, folder};
 
@@ -188,4 +188,33 @@ fn faq_exports_load_as_faq_sections() {
         answer.best().map(|b| b.source.as_str()),
         Some("export.jsonl")
     );
+}
+
+#[test]
+fn faq_exports_may_be_larger_than_prose_but_not_unbounded() {
+    // An export over the 1 MiB prose limit (about 2 MiB of rows) loads whole.
+    let mut export = Vec::new();
+    let mut rows = 0;
+    while export.len() as u64 <= 2 * MAX_FILE_BYTES {
+        rows += 1;
+        export.extend_from_slice(
+            format!(
+                "{{\"question\": \"What is treatment number {rows}?\", \"answer\": \"Treatment number {rows} is one of our many treatments, booked at the front desk.\"}}\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let dir = folder(&[("export.jsonl", &export), ("notes.txt", &export)]);
+    // An export over its own limit is refused before it is read: a sparse file costs no disk.
+    let oversized = std::fs::File::create(dir.path().join("dump.csv")).unwrap();
+    oversized.set_len(MAX_EXPORT_BYTES + 1).unwrap();
+
+    let base = KnowledgeBase::load(dir.path()).unwrap();
+    let loaded: Vec<&str> = base.documents.iter().map(|d| d.source.as_str()).collect();
+    assert_eq!(loaded, vec!["export.jsonl"]);
+    assert_eq!(base.passages().count(), rows);
+    let refused: Vec<String> = base.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(refused.len(), 2, "{refused:#?}");
+    assert!(refused[0].starts_with("dump.csv:1:") && refused[0].contains("more than the limit"));
+    assert!(refused[1].starts_with("notes.txt:1:") && refused[1].contains("more than the limit"));
 }
