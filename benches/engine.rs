@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the answer engine: question latency and index build time on the
-//! bundled knowledge and on MedQuAD (16,407 consumer-health FAQ entries, from ../shared), and
-//! a hot reload of the bundled knowledge.
+//! bundled knowledge and on MedQuAD (16,407 consumer-health FAQ entries, from ../shared, loaded
+//! as a `.jsonl` knowledge file), and a hot reload of the bundled knowledge.
 //!
 //! Run with `cargo bench --bench engine`; MedQuAD is skipped when ../shared is not beside the
 //! repo (or FAQBOT_SHARED_DIR does not point at it).
@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use faqbot::knowledge::{KnowledgeBase, Passage, Synonyms};
+use faqbot::knowledge::KnowledgeBase;
 use faqbot::live::LiveKnowledge;
 use faqbot::search::Engine;
 
@@ -28,29 +28,20 @@ fn knowledge_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
 }
 
-fn medquad() -> Option<Vec<Passage>> {
+/// MedQuAD loaded as staff would load it: its `.jsonl` export dropped into a knowledge folder.
+fn medquad() -> Option<(tempfile::TempDir, KnowledgeBase)> {
     let shared = std::env::var_os("FAQBOT_SHARED_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    let text = std::fs::read_to_string(shared.join("eval/medquad/medquad.jsonl")).ok()?;
-    let passages = text
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .map(|entry| {
-            let field = |name: &str| entry[name].as_str().unwrap_or_default().to_string();
-            let answer = field("answer");
-            Passage {
-                title: field("focus"),
-                heading: Some(field("question")),
-                alternative_questions: Vec::new(),
-                plain: answer.clone(),
-                text: answer,
-                source: field("id"),
-                line: 0,
-            }
-        })
-        .collect();
-    Some(passages)
+    let export = shared.join("eval/medquad/medquad.jsonl");
+    if !export.is_file() {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(&export, dir.path().join("medquad.jsonl")).expect("copy MedQuAD");
+    let base = KnowledgeBase::load(dir.path()).expect("MedQuAD knowledge");
+    assert!(!base.has_errors(), "MedQuAD loads without errors");
+    Some((dir, base))
 }
 
 fn bundled(c: &mut Criterion) {
@@ -72,24 +63,27 @@ fn bundled(c: &mut Criterion) {
 }
 
 fn medquad_set(c: &mut Criterion) {
-    let Some(passages) = medquad() else {
+    let Some((dir, base)) = medquad() else {
         eprintln!("MedQuAD not found beside the repo: skipping its benchmarks");
         return;
     };
-    let questions: Vec<String> = passages
-        .iter()
+    let questions: Vec<String> = base
+        .passages()
         .step_by(97)
         .filter_map(|p| p.heading.clone())
         .collect();
-    let engine = Engine::build(passages.clone(), &Synonyms::default()).expect("index");
+    let engine = Engine::from_knowledge(&base).expect("index");
     let mut next = questions.iter().cycle();
     c.bench_function("ask/medquad", |b| {
         b.iter(|| engine.answer(next.next().map(String::as_str).unwrap_or_default(), 3))
     });
     let mut group = c.benchmark_group("build");
     group.sample_size(10);
-    group.bench_function("medquad (index 16k entries)", |b| {
-        b.iter(|| Engine::build(passages.clone(), &Synonyms::default()).expect("index"))
+    group.bench_function("medquad (read the export + index)", |b| {
+        b.iter(|| {
+            let base = KnowledgeBase::load(dir.path()).expect("MedQuAD knowledge");
+            Engine::from_knowledge(&base).expect("index")
+        })
     });
     group.finish();
 }

@@ -248,10 +248,17 @@ fn eval_beir_measures_a_small_corpus() {
     assert_eq!(report["mrr_at_10"], 1.0);
     assert_eq!(report["recall_at_100"], 1.0);
     assert!(report["queries_per_second"].as_f64().unwrap() > 0.0);
+    assert!(report["ranked_per_second"].as_f64().unwrap() > 0.0);
+    let (p50, p99, max) = (
+        report["latency_ms_p50"].as_f64().unwrap(),
+        report["latency_ms_p99"].as_f64().unwrap(),
+        report["latency_ms_max"].as_f64().unwrap(),
+    );
+    assert!(0.0 < p50 && p50 <= p99 && p99 <= max, "{p50} {p99} {max}");
 }
 
 #[test]
-fn eval_beir_on_scifact_reaches_published_bm25_quality() {
+fn eval_beir_on_scifact_beats_bm25s() {
     let scifact = shared().join("eval/scifact");
     let dir = tempfile::tempdir().unwrap();
     let output = faqbot(dir.path())
@@ -268,9 +275,10 @@ fn eval_beir_on_scifact_reaches_published_bm25_quality() {
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["queries"], 809);
-    // BEIR's published BM25 on SciFact is 0.665; the engine must not fall below it.
+    // bm25s with PyStemmer scores 0.6964 on this split (benches/peers/compare.sh, 2026-11-23),
+    // above BEIR's published 0.665: the engine must not fall below the better peer.
     let ndcg = report["ndcg_at_10"].as_f64().unwrap();
-    assert!(ndcg >= 0.665, "nDCG@10 {ndcg}");
+    assert!(ndcg > 0.6964, "nDCG@10 {ndcg}");
 }
 
 /// The repo's golden questions for the bundled knowledge (every starter topic in three
