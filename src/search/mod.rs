@@ -12,15 +12,14 @@ mod abstain;
 mod analysis;
 mod index;
 mod query;
+mod rerank;
 mod synonyms;
 
 use std::collections::HashSet;
 
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
-use tantivy::postings::Postings;
-use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocId, DocSet, IndexReader, Searcher, Term};
+use tantivy::{DocAddress, IndexReader, Searcher};
 use thiserror::Error;
 use tracing::{debug, info_span};
 
@@ -32,6 +31,7 @@ use crate::knowledge::{Diagnostic, KnowledgeBase, Passage, Synonyms};
 use analysis::Analyzer;
 use index::Fields;
 use query::{Plan, Planner, Weights};
+use rerank::{Found, Lookup, RERANKED};
 use synonyms::SynonymTable;
 
 /// The search terms of `text` (lowercased, stop words dropped, stemmed), in order: what two
@@ -47,17 +47,6 @@ pub fn terms(text: &str) -> Vec<String> {
 /// How many top passages are checked for coverage before giving up: the best-scored passage is
 /// not always the one that covers the question, but one beyond the first ten rarely is.
 const CANDIDATES: usize = 10;
-/// How many of the best-scored passages are reordered by closeness.
-const RERANKED: usize = 20;
-/// Two question words this many positions apart or fewer stand close ("deep tissue", "tissue
-/// is deep", "deep, slow tissue work").
-const CLOSE_WORDS: u32 = 3;
-/// What a close pair adds to a passage's score, times the pair's weight.
-const CLOSENESS_BONUS: f32 = 0.5;
-/// A section too long for one passage is cut into several; the first answers its heading
-/// most directly, the others continue it, so they weigh a little less and a short closing
-/// paragraph does not outrank the answer's opening.
-const CONTINUATION_WEIGHT: f32 = 0.95;
 /// How many near misses a "did you mean" line may offer.
 const NEAR_MISSES: usize = 3;
 
@@ -84,52 +73,6 @@ pub struct Engine {
     weights: Weights,
     /// For each passage, whether it continues the section of the passage before it.
     continues: Vec<bool>,
-}
-
-/// Found passages in their final order, and which of the question's terms each holds.
-struct Reranked<'p> {
-    /// The question's terms, sorted.
-    terms: Vec<&'p str>,
-    /// Each passage with its row in `contained`.
-    found: Vec<(Found, usize)>,
-    /// Whether a passage holds a term in any field: a row per passage, a column per term.
-    contained: Vec<bool>,
-}
-
-impl Reranked<'_> {
-    /// Whether the `at`-th passage in order holds `term`.
-    fn holds(&self, at: usize, term: &str) -> bool {
-        let row = self.found[at].1;
-        self.terms
-            .binary_search(&term)
-            .is_ok_and(|index| self.contained[row * self.terms.len() + index])
-    }
-}
-
-/// Whether two words stand within [`CLOSE_WORDS`] of each other, in either order.
-fn close(first: &[u32], second: &[u32]) -> bool {
-    // Both lists are sorted: walk them together.
-    let (mut i, mut j) = (0, 0);
-    while i < first.len() && j < second.len() {
-        let (a, b) = (first[i], second[j]);
-        if a.abs_diff(b) <= CLOSE_WORDS {
-            return true;
-        }
-        if a < b {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    false
-}
-
-/// A passage found by a search.
-struct Found {
-    /// Its position in the engine's passage list.
-    passage: usize,
-    score: f32,
-    address: DocAddress,
 }
 
 impl std::fmt::Debug for Engine {
@@ -247,7 +190,7 @@ impl Engine {
         let mut results = Vec::new();
         let mut misses = Vec::new();
         let found = self.search(&searcher, &plan, RERANKED.max(limit))?;
-        let reranked = self.rerank(&searcher, &plan, found)?;
+        let reranked = rerank::rerank(&searcher, &self.lookup(), &plan, found)?;
         for (at, (found, _)) in reranked
             .found
             .iter()
@@ -292,7 +235,7 @@ impl Engine {
         let searcher = self.reader.searcher();
         let plan = self.plan(&searcher, &mut analyzer, question)?;
         let found = self.search(&searcher, &plan, RERANKED.max(limit))?;
-        let reranked = self.rerank(&searcher, &plan, found)?;
+        let reranked = rerank::rerank(&searcher, &self.lookup(), &plan, found)?;
         Ok(reranked
             .found
             .into_iter()
@@ -338,120 +281,12 @@ impl Engine {
             .collect())
     }
 
-    /// Reorders found passages, the best first, after adding to each score a bonus for each
-    /// pair of consecutive question words standing close together in it ("deep tissue" near
-    /// each other says more than both words somewhere), and returns each passage with the
-    /// question's terms it contains.
-    ///
-    /// Both come from the index's postings of the question's terms, read for the found
-    /// passages only: tantivy's phrase queries would find the same pairs but score every
-    /// passage holding both words, which cost a third of a question's time on SciFact.
-    fn rerank<'p>(
-        &self,
-        searcher: &Searcher,
-        plan: &'p Plan,
-        found: Vec<Found>,
-    ) -> Result<Reranked<'p>, SearchError> {
-        let mut terms: Vec<&str> = plan
-            .concepts
-            .iter()
-            .flat_map(|concept| {
-                concept
-                    .alternatives
-                    .iter()
-                    .flat_map(|phrase| phrase.terms())
-            })
-            .collect();
-        terms.sort_unstable();
-        terms.dedup();
-        // The pairs whose closeness counts, by their terms' places in `terms`.
-        let pairs: Vec<(usize, usize, f32)> = query::consecutive_terms(plan)
-            .into_iter()
-            .filter_map(|(first, second, weight)| {
-                let first = terms.binary_search(&first).ok()?;
-                let second = terms.binary_search(&second).ok()?;
-                Some((first, second, weight))
-            })
-            .collect();
-        let mut paired = vec![false; terms.len()];
-        for &(first, second, _) in &pairs {
-            paired[first] = true;
-            paired[second] = true;
+    fn lookup(&self) -> Lookup<'_> {
+        Lookup {
+            fields: &self.fields,
+            weights: &self.weights,
+            continues: &self.continues,
         }
-        // Flat tables, a row per found passage and a column per term: two allocations per
-        // question rather than two per passage.
-        let width = terms.len();
-        let mut contained = vec![false; found.len() * width];
-        let mut positions: Vec<Vec<u32>> = vec![Vec::new(); found.len() * width];
-        let mut fields = vec![self.fields.content];
-        if self.weights.has(self.fields.alias) {
-            fields.push(self.fields.alias);
-        }
-        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            let mut docs: Vec<(DocId, usize)> = found
-                .iter()
-                .enumerate()
-                .filter(|(_, found)| found.address.segment_ord as usize == ord)
-                .map(|(at, found)| (found.address.doc_id, at))
-                .collect();
-            if docs.is_empty() {
-                continue;
-            }
-            docs.sort_unstable();
-            for &field in &fields {
-                let inverted = segment.inverted_index(field)?;
-                for (index, &term) in terms.iter().enumerate() {
-                    // Positions are read only where closeness needs them: in the content.
-                    let read_positions = paired[index] && field == self.fields.content;
-                    let option = if read_positions {
-                        IndexRecordOption::WithFreqsAndPositions
-                    } else {
-                        IndexRecordOption::Basic
-                    };
-                    let key = Term::from_field_text(field, term);
-                    let Some(mut postings) = inverted
-                        .read_postings(&key, option)
-                        .map_err(tantivy::TantivyError::from)?
-                    else {
-                        continue;
-                    };
-                    for &(doc, at) in &docs {
-                        if postings.doc() < doc {
-                            postings.seek(doc);
-                        }
-                        if postings.doc() != doc {
-                            continue;
-                        }
-                        contained[at * width + index] = true;
-                        if read_positions {
-                            postings.positions(&mut positions[at * width + index]);
-                        }
-                    }
-                }
-            }
-        }
-        let mut found: Vec<(Found, usize)> = found
-            .into_iter()
-            .enumerate()
-            .map(|(at, mut found)| {
-                let row = &positions[at * width..(at + 1) * width];
-                for &(first, second, weight) in &pairs {
-                    if close(&row[first], &row[second]) {
-                        found.score += CLOSENESS_BONUS * weight;
-                    }
-                }
-                if self.continues.get(found.passage).copied().unwrap_or(false) {
-                    found.score *= CONTINUATION_WEIGHT;
-                }
-                (found, at)
-            })
-            .collect();
-        found.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
-        Ok(Reranked {
-            terms,
-            found,
-            contained,
-        })
     }
 
     fn passage_of(&self, address: DocAddress) -> usize {
