@@ -107,13 +107,7 @@ fn knowledge_folder_comes_from_default_then_config_then_env_then_flag() {
         if let Some(env) = env {
             command.env("FAQBOT_KNOWLEDGE_DIR", env);
         }
-        let output = command.output().unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let json = json_output(&mut command);
         json["results"][0]["text"]
             .as_str()
             .unwrap_or_default()
@@ -232,16 +226,7 @@ fn eval_beir_measures_a_small_corpus() {
         ),
         ("set/qrels/test.tsv", b"query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n"),
     ]);
-    let output = faqbot(dir.path())
-        .args(["eval", "--beir", "set", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = json_output(faqbot(dir.path()).args(["eval", "--beir", "set", "--json"]));
     assert_eq!(report["documents"], 3);
     assert_eq!(report["queries"], 2);
     assert_eq!(report["ndcg_at_10"], 1.0);
@@ -261,19 +246,13 @@ fn eval_beir_measures_a_small_corpus() {
 fn eval_beir_on_scifact_beats_bm25s() {
     let scifact = shared().join("eval/scifact");
     let dir = tempfile::tempdir().unwrap();
-    let output = faqbot(dir.path())
-        .args(["eval", "--json", "--beir"])
-        .arg(&scifact)
-        .arg("--qrels")
-        .arg(scifact.join("qrels/train.tsv"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let report = json_output(
+        faqbot(dir.path())
+            .args(["eval", "--json", "--beir"])
+            .arg(&scifact)
+            .arg("--qrels")
+            .arg(scifact.join("qrels/train.tsv")),
     );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["queries"], 809);
     // bm25s with PyStemmer scores 0.6964 on this split (benches/peers/compare.sh, 2026-11-23),
     // above BEIR's published 0.665: the engine must not fall below the better peer.
@@ -366,4 +345,15 @@ fn report_prints_the_gaps_and_ratings_kept_in_the_database() {
         .stdout(contains("arthritis"))
         .stdout(contains("reiki"))
         .stdout(contains("prices.md:25"));
+}
+
+/// Runs a command that must succeed and print JSON, and returns what it printed.
+fn json_output(command: &mut assert_cmd::Command) -> serde_json::Value {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
 }
