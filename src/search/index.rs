@@ -3,8 +3,8 @@
 //! Each passage is one tantivy document. Its `content` field holds its title, heading and text
 //! and carries the BM25 ranking, as one text is what BM25 is made for; the title, heading and
 //! alternative questions are also indexed on their own, so a question's words can weigh more
-//! when they hit the FAQ question a passage answers. Passages themselves stay in memory beside the index; the
-//! index only stores each one's position.
+//! when they hit the FAQ question a passage answers. Passages themselves stay in memory beside
+//! the index; the index only stores each one's position.
 
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,

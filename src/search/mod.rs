@@ -71,8 +71,6 @@ pub struct Engine {
     positions: Vec<Column<u64>>,
     /// The fields questions are scored in, with their weights.
     weights: Weights,
-    /// For each passage, whether it continues the section of the passage before it.
-    continues: Vec<bool>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -93,15 +91,6 @@ impl Engine {
     pub fn build(passages: Vec<Passage>, synonyms: &Synonyms) -> Result<Engine, SearchError> {
         let _span = info_span!("build_index", passages = passages.len()).entered();
         let (reader, fields) = index::build(&passages)?;
-        let continues = passages
-            .iter()
-            .enumerate()
-            .map(|(at, passage)| {
-                at.checked_sub(1)
-                    .and_then(|before| passages.get(before))
-                    .is_some_and(|before| before.continued_by(passage))
-            })
-            .collect();
         let mut analyzer = Analyzer::new();
         let (synonyms, diagnostics) = SynonymTable::new(synonyms, &mut analyzer);
         let positions = reader
@@ -120,7 +109,6 @@ impl Engine {
             diagnostics,
             positions,
             weights,
-            continues,
         })
     }
 
@@ -285,7 +273,7 @@ impl Engine {
         Lookup {
             fields: &self.fields,
             weights: &self.weights,
-            continues: &self.continues,
+            passages: &self.passages,
         }
     }
 

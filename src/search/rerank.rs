@@ -11,6 +11,7 @@ use tantivy::{DocAddress, DocId, DocSet, Searcher, Term};
 
 use super::index::Fields;
 use super::query::{self, Plan, Weights};
+use crate::knowledge::Passage;
 
 /// How many of the best-scored passages are reordered by closeness.
 pub(super) const RERANKED: usize = 20;
@@ -28,8 +29,8 @@ const CONTINUATION_WEIGHT: f32 = 0.95;
 pub(super) struct Lookup<'e> {
     pub fields: &'e Fields,
     pub weights: &'e Weights,
-    /// For each passage, whether it continues the section of the passage before it.
-    pub continues: &'e [bool],
+    /// The engine's passages, in index order.
+    pub passages: &'e [Passage],
 }
 
 /// Found passages in their final order, and which of the question's terms each holds.
@@ -50,6 +51,14 @@ impl Reranked<'_> {
             .binary_search(&term)
             .is_ok_and(|index| self.contained[row * self.terms.len() + index])
     }
+}
+
+/// Whether the passage at `at` continues the section of the passage before it.
+fn continues_section(passages: &[Passage], at: usize) -> bool {
+    let before = at.checked_sub(1).and_then(|before| passages.get(before));
+    before
+        .zip(passages.get(at))
+        .is_some_and(|(before, this)| before.continued_by(this))
 }
 
 /// Whether two words stand within [`CLOSE_WORDS`] of each other, in either order.
@@ -177,12 +186,7 @@ pub(super) fn rerank<'p>(
                     found.score += CLOSENESS_BONUS * weight;
                 }
             }
-            if lookup
-                .continues
-                .get(found.passage)
-                .copied()
-                .unwrap_or(false)
-            {
+            if continues_section(lookup.passages, found.passage) {
                 found.score *= CONTINUATION_WEIGHT;
             }
             (found, at)
