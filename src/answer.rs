@@ -26,8 +26,11 @@ pub struct Hit {
     pub source: String,
     /// The line the passage starts on.
     pub line: usize,
-    /// The passage as written.
+    /// The passage as written, without sentences whose facts staff have still to fill in.
     pub text: String,
+    /// Whether such a sentence was left out: the passage does not tell everything, so a
+    /// display should say who can.
+    pub withheld: bool,
     /// BM25 score; comparable only within one question.
     pub score: f32,
     /// The share of the question's weighted ideas the passage covers (0 to 1).

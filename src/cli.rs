@@ -106,15 +106,17 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // The bot is a service whose connection events belong in its log; one-shot commands
     // print only their answer.
-    let default_log = match cli.command {
-        Command::Run(_) => "warn,faqbot=info",
-        _ => "warn",
-    };
-    crate::telemetry::init(default_log);
+    let service = matches!(cli.command, Command::Run(_));
+    crate::telemetry::init(if service { "warn,faqbot=info" } else { "warn" });
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // A service's reason for stopping belongs in its log, beside what led to it.
+            if service {
+                tracing::error!("faqbot stopped: {err:#}");
+            } else {
+                eprintln!("error: {err:#}");
+            }
             ExitCode::from(2)
         }
     }
@@ -171,6 +173,13 @@ fn run_bot(mut settings: Settings, args: RunArgs) -> Result<ExitCode> {
     for error in status.errors() {
         tracing::warn!("{}: {error}", settings.knowledge_dir.display());
     }
+    let placeholders = status.placeholders().count();
+    if placeholders > 0 {
+        tracing::warn!(
+            placeholders,
+            "{{{{FILL IN: ...}}}} placeholders are still to be replaced; members are shown the staff contact line in their place (`faqbot check` and /kb status list them)"
+        );
+    }
     let records = records_for(&settings)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -181,7 +190,7 @@ fn run_bot(mut settings: Settings, args: RunArgs) -> Result<ExitCode> {
         let bot = crate::discord::start(std::sync::Arc::new(settings), knowledge, records)
             .await
             .context("connecting to Discord")?;
-        bot.wait().await.context("running the Discord client")
+        bot.wait().await.map_err(anyhow::Error::from)
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -210,7 +219,7 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &JsonAnswer::from(&answer))?;
         writeln!(out)?;
     } else {
-        write_answer(&mut out, &answer)?;
+        write_answer(&mut out, &answer, &settings.answers.staff_contact)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -254,7 +263,7 @@ impl<'a> From<&'a Answer> for JsonAnswer<'a> {
     }
 }
 
-fn write_answer(out: &mut impl Write, answer: &Answer) -> Result<()> {
+fn write_answer(out: &mut impl Write, answer: &Answer, staff_contact: &str) -> Result<()> {
     let Some((best, others)) = answer.results.split_first() else {
         writeln!(out, "I don't know the answer to that yet.")?;
         if !answer.near_misses.is_empty() {
@@ -266,7 +275,13 @@ fn write_answer(out: &mut impl Write, answer: &Answer) -> Result<()> {
         return Ok(());
     };
     writeln!(out, "{}\n", label(best))?;
-    writeln!(out, "{}\n", best.text)?;
+    if !best.text.is_empty() {
+        writeln!(out, "{}\n", best.text)?;
+    }
+    if best.withheld {
+        // Part of the passage is still a placeholder, left out as it is for members.
+        writeln!(out, "{}\n", staff_contact.trim())?;
+    }
     writeln!(out, "Source: {}, line {}", best.source, best.line)?;
     if !others.is_empty() {
         writeln!(out, "\nAlso relevant:")?;

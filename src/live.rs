@@ -13,11 +13,14 @@ use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
 use notify_debouncer_full::notify::RecursiveMode;
+use notify_debouncer_full::notify::event::{
+    AccessKind, AccessMode, EventKind, MetadataKind, ModifyKind,
+};
 use thiserror::Error;
 use tracing::{info, info_span, warn};
 
 use crate::knowledge::{
-    Diagnostic, Document, KnowledgeBase, KnowledgeError, SYNONYMS_FILE, Synonyms,
+    Diagnostic, Document, KnowledgeBase, KnowledgeError, Problem, SYNONYMS_FILE, Synonyms,
 };
 use crate::search::{Engine, SearchError};
 
@@ -66,6 +69,13 @@ impl Status {
     /// The errors only.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// The `{{FILL IN: ...}}` placeholders still to replace, in file and line order.
+    pub fn placeholders(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| matches!(d.problem, Problem::Placeholder(_)))
     }
 }
 
@@ -221,7 +231,7 @@ impl LiveKnowledge {
             DEBOUNCE,
             None,
             move |events: notify_debouncer_full::DebounceEventResult| match events {
-                Ok(events) if events.is_empty() => {}
+                Ok(events) if !events.iter().any(|event| is_change(&event.kind)) => {}
                 Ok(_) => on_reload(live.reload()),
                 Err(errors) => {
                     for err in errors {
@@ -238,6 +248,22 @@ impl LiveKnowledge {
         Ok(KnowledgeWatcher {
             _debouncer: debouncer,
         })
+    }
+}
+
+/// Whether a file event may have changed what the folder holds. Opening, reading and closing
+/// a file unchanged are not changes: reacting to them made every reload (which reads every
+/// file) trigger the next, and any `cat` or backup job start an endless loop of reloads.
+fn is_change(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        EventKind::Modify(ModifyKind::Metadata(MetadataKind::AccessTime)) => false,
+        EventKind::Any
+        | EventKind::Create(_)
+        | EventKind::Modify(_)
+        | EventKind::Remove(_)
+        | EventKind::Other => true,
     }
 }
 

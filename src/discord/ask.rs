@@ -37,8 +37,7 @@ pub(crate) async fn ask(
 
 /// What `/ask` (and a mention) shows for an outcome.
 fn reply(bot: &Bot, outcome: Outcome) -> poise::CreateReply {
-    let reply =
-        poise::CreateReply::default().allowed_mentions(serenity::CreateAllowedMentions::new());
+    let reply = poise::CreateReply::default().allowed_mentions(format::no_pings());
     match outcome {
         Outcome::TooSoon(wait) => reply.content(format::too_soon(wait)).ephemeral(true),
         Outcome::Answer { answer, .. } if !answer.answered => {

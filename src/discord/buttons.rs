@@ -23,7 +23,7 @@ pub(crate) async fn on_press(
     }
     let reply = serenity::CreateInteractionResponseMessage::new()
         .ephemeral(true)
-        .allowed_mentions(serenity::CreateAllowedMentions::new());
+        .allowed_mentions(format::no_pings());
     let reply = match action {
         ButtonAction::Helpful(id) | ButtonAction::NotHelpful(id) => {
             let vote = match action {
@@ -71,7 +71,7 @@ pub(crate) async fn on_press(
         }
         ButtonAction::More(id) => match bot.recall(id).map(|(_, answer)| answer) {
             Some(answer) if answer.results.len() > 1 => {
-                reply.embeds(format::more_embeds(&answer.results[1..]))
+                reply.embeds(format::more_embeds(&answer.results[1..], bot.texts()))
             }
             Some(_) => reply.content("That is everything I found for this question."),
             None => reply.content(TOO_OLD),
@@ -123,7 +123,7 @@ async fn on_upload_choice(
     let update = serenity::CreateInteractionResponseMessage::new()
         .content(text)
         .components(Vec::new())
-        .allowed_mentions(serenity::CreateAllowedMentions::new());
+        .allowed_mentions(format::no_pings());
     press
         .create_response(
             &ctx.http,

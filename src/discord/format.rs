@@ -129,7 +129,8 @@ pub fn answer_embed(
     let room = EMBED_DESCRIPTION_CHARS
         .min(EMBED_TOTAL_CHARS.saturating_sub(fixed))
         .saturating_sub(count(&disclaimer));
-    let description = format!("{}{disclaimer}", fit(&bold(&best.text, bold_ranges), room));
+    let body = completed(bold(&best.text, bold_ranges), best, texts);
+    let description = format!("{}{disclaimer}", fit(&body, room));
     let mut embed = serenity::CreateEmbed::new()
         .title(title)
         .description(description)
@@ -200,8 +201,32 @@ pub fn too_soon(wait: std::time::Duration) -> String {
     )
 }
 
+/// What a bare mention gets: how to ask.
+pub fn how_to_ask(bot_name: &str) -> String {
+    format!(
+        "Hi! Ask me a question in the same message, for example \"@{bot_name} can massage help me sleep?\", or use `/ask`."
+    )
+}
+
+/// Mentions that may ping: none. Members' text is echoed in answers and reports, so an
+/// `@everyone` or a role mention in it must stay text; and a reply does not ping its author.
+pub fn no_pings() -> serenity::CreateAllowedMentions {
+    serenity::CreateAllowedMentions::new().replied_user(false)
+}
+
+/// A passage's text as shown, with the staff contact line where staff have still to fill in
+/// part of it: the member learns whom to ask instead of being shown a placeholder.
+fn completed(text: String, hit: &Hit, texts: Texts<'_>) -> String {
+    let contact = texts.staff_contact.trim();
+    match (hit.withheld, text.trim().is_empty()) {
+        (false, _) => text,
+        (true, true) => contact.to_string(),
+        (true, false) => format!("{text}\n\n{contact}"),
+    }
+}
+
 /// The next passages, for "More answers": one small embed each.
-pub fn more_embeds(hits: &[Hit]) -> Vec<serenity::CreateEmbed> {
+pub fn more_embeds(hits: &[Hit], texts: Texts<'_>) -> Vec<serenity::CreateEmbed> {
     hits.iter()
         .take(MORE_ANSWERS)
         .map(|hit| {
@@ -210,7 +235,10 @@ pub fn more_embeds(hits: &[Hit]) -> Vec<serenity::CreateEmbed> {
                     hit.heading.as_deref().unwrap_or(&hit.title),
                     EMBED_TITLE_CHARS,
                 ))
-                .description(fit(&hit.text, MORE_PASSAGE_CHARS))
+                .description(fit(
+                    &completed(hit.text.clone(), hit, texts),
+                    MORE_PASSAGE_CHARS,
+                ))
                 .colour(ANSWER_COLOUR)
                 .footer(serenity::CreateEmbedFooter::new(fit(
                     &source_line(hit),
@@ -389,6 +417,7 @@ mod tests {
             source: "doc.md".into(),
             line: 3,
             text: text.into(),
+            withheld: false,
             score: 1.0,
             coverage: 1.0,
             matched_terms: vec![],
@@ -486,7 +515,10 @@ mod tests {
             "{}",
             total_chars(&embed)
         );
-        let more: Vec<_> = more_embeds(&answer.results).iter().map(json).collect();
+        let more: Vec<_> = more_embeds(&answer.results, TEXTS)
+            .iter()
+            .map(json)
+            .collect();
         assert!(more.iter().map(total_chars).sum::<usize>() <= EMBED_TOTAL_CHARS);
     }
 

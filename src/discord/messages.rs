@@ -30,7 +30,7 @@ pub(crate) async fn on_message(
     if message.author.bot || message.author.id == me {
         return Ok(());
     }
-    let mentioned = message.mentions_user_id(me);
+    let mentioned = mentions(&message.content, me.get());
     let in_help_channel = bot
         .settings
         .discord
@@ -46,15 +46,22 @@ pub(crate) async fn on_message(
     if !bot.first_time(message.id.get()) {
         return Ok(());
     }
+    let reply = serenity::CreateMessage::new()
+        .reference_message(reply_reference(message))
+        .allowed_mentions(format::no_pings());
+    if !has_words(&question) {
+        // A bare mention is someone finding out what the bot does, not a question to record.
+        let name = ctx.cache.current_user().name.clone();
+        let reply = reply.content(format::how_to_ask(&name));
+        message.channel_id.send_message(&ctx.http, reply).await?;
+        return Ok(());
+    }
     let channel = if mentioned {
         Channel::Mention
     } else {
         Channel::HelpChannel
     };
     let outcome = bot.ask(message.author.id.get(), &question, channel).await?;
-    let reply = serenity::CreateMessage::new()
-        .reference_message(message)
-        .allowed_mentions(serenity::CreateAllowedMentions::new());
     let reply = match outcome {
         Outcome::TooSoon(_) if !mentioned => return Ok(()),
         Outcome::TooSoon(wait) => reply.content(format::too_soon(wait)),
@@ -82,6 +89,32 @@ pub(crate) async fn on_message(
     };
     message.channel_id.send_message(&ctx.http, reply).await?;
     Ok(())
+}
+
+/// Whether the text itself mentions the user `id` (`<@id>` or `<@!id>`). Discord also lists the
+/// author of a replied-to message in `mentions` (a reply "pings" by default), so that list
+/// would take every "thanks!" in reply to an answer for a new question to the bot.
+pub(crate) fn mentions(content: &str, id: u64) -> bool {
+    let id = id.to_string();
+    content.match_indices("<@").any(|(start, _)| {
+        let rest = &content[start + 2..];
+        let rest = rest.strip_prefix('!').unwrap_or(rest);
+        rest.strip_prefix(id.as_str())
+            .is_some_and(|after| after.starts_with('>'))
+    })
+}
+
+/// A reply to `message` that is still sent, as a plain message, if the question was deleted
+/// meanwhile: Discord's default fails the whole reply then.
+fn reply_reference(message: &serenity::Message) -> serenity::MessageReference {
+    let mut reference = serenity::MessageReference::from(message);
+    reference.fail_if_not_exists = Some(false);
+    reference
+}
+
+/// Whether a text has anything to search for: a bare mention, or one with only "?", has not.
+fn has_words(text: &str) -> bool {
+    text.chars().any(char::is_alphanumeric)
 }
 
 /// The message without user, role and channel mentions or `@everyone`/`@here`: they are
@@ -144,6 +177,16 @@ mod tests {
             "can massage help me sleep?"
         );
         assert_eq!(without_mentions("a <b> c <@x>"), "a <b> c <@x>");
+    }
+
+    #[test]
+    fn only_a_mention_in_the_text_counts() {
+        assert!(mentions("<@42> hi", 42));
+        assert!(mentions("hi <@!42>", 42));
+        assert!(!mentions("thanks, that helped!", 42));
+        assert!(!mentions("<@421> hi", 42));
+        assert!(!mentions("<@&42> hi", 42));
+        assert!(!mentions("<@4", 4));
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub enum DiscordError {
     MissingToken,
     /// serenity failed to start or run the client.
     #[error("the Discord client failed")]
-    Client(#[from] serenity::Error),
+    Client(#[source] Box<serenity::Error>),
     /// The engine failed while answering.
     #[error("the answer engine failed")]
     Engine(#[from] crate::search::SearchError),
@@ -60,6 +60,38 @@ pub enum DiscordError {
     /// The engine's worker thread died.
     #[error("the answer engine stopped unexpectedly")]
     Worker(#[from] tokio::task::JoinError),
+    /// Discord refused the token.
+    #[error(
+        "Discord rejected the bot token: copy a new one from the Developer Portal (Bot → Reset Token) into DISCORD_TOKEN"
+    )]
+    TokenRejected,
+    /// Discord refused the Message Content intent that help channels need.
+    #[error(
+        "Discord refused the Message Content intent, which help channels need: turn on Message Content Intent under Bot → Privileged Gateway Intents in the Developer Portal, or remove help_channels from the config"
+    )]
+    IntentsRefused,
+    /// Start-up failed; the reason went to [`RunningBot::wait`].
+    #[error("start-up failed")]
+    StartupFailed,
+    /// The slash commands could not be registered, so members could not use them.
+    #[error("could not register the slash commands{}: {reason}", in_guild(*.guild))]
+    Registration {
+        /// The server the commands were registered in, if not globally.
+        guild: Option<u64>,
+        /// What went wrong and what to fix.
+        reason: String,
+    },
+}
+
+impl From<serenity::Error> for DiscordError {
+    fn from(err: serenity::Error) -> Self {
+        // Boxed: serenity's error is large, and every handler's result carries this type.
+        DiscordError::Client(Box::new(err))
+    }
+}
+
+fn in_guild(guild: Option<u64>) -> String {
+    guild.map_or(String::new(), |guild| format!(" in server {guild}"))
 }
 
 /// poise's command context with faqbot's state.
@@ -208,34 +240,174 @@ fn nonzero(n: usize) -> NonZeroUsize {
 pub struct RunningBot {
     shards: Arc<serenity::ShardManager>,
     task: tokio::task::JoinHandle<Result<(), serenity::Error>>,
+    /// Hears why start-up failed after the connection (command registration).
+    failed: tokio::sync::oneshot::Receiver<DiscordError>,
+    records: Arc<dyn Records>,
     _watcher: crate::live::KnowledgeWatcher,
 }
 
 impl RunningBot {
-    /// Disconnects every shard and waits for the client to stop.
+    /// Disconnects every shard, waits for the client to stop, and writes every queued record.
     pub async fn shutdown(self) -> Result<(), DiscordError> {
         self.shards.shutdown_all().await;
-        self.task.await??;
-        Ok(())
+        let result = client_result(self.task.await?);
+        flush(self.records).await;
+        result
     }
 
-    /// Waits until the client stops by itself (a fatal gateway error) or Ctrl-C is pressed.
+    /// Runs until the client stops by itself (a fatal gateway error), start-up fails, or the
+    /// process is told to stop (Ctrl-C, or SIGTERM from a service manager); then disconnects
+    /// and writes every queued record before returning.
     pub async fn wait(self) -> Result<(), DiscordError> {
         let RunningBot {
             shards,
             mut task,
+            mut failed,
+            records,
             _watcher,
         } = self;
-        tokio::select! {
-            result = &mut task => result??,
-            _ = tokio::signal::ctrl_c() => {
-                info!("Ctrl-C: disconnecting");
+        let result = tokio::select! {
+            result = &mut task => client_result(result?),
+            Ok(failure) = &mut failed => {
                 shards.shutdown_all().await;
-                task.await??;
+                // The client's own result says only that it was shut down.
+                let _ = task.await;
+                Err(failure)
+            }
+            signal = stop_signal() => {
+                info!(signal, "stopping: disconnecting from Discord");
+                shards.shutdown_all().await;
+                client_result(task.await?)
+            }
+        };
+        flush(records).await;
+        result
+    }
+}
+
+/// Why the client stopped, in words that say what to fix.
+fn client_result(result: Result<(), serenity::Error>) -> Result<(), DiscordError> {
+    use serenity::GatewayError;
+    match result {
+        Ok(()) => Ok(()),
+        Err(serenity::Error::Gateway(GatewayError::InvalidAuthentication)) => {
+            Err(DiscordError::TokenRejected)
+        }
+        Err(serenity::Error::Gateway(
+            GatewayError::DisallowedGatewayIntents | GatewayError::InvalidGatewayIntents,
+        )) => Err(DiscordError::IntentsRefused),
+        Err(serenity::Error::Http(err)) if err.status_code().map(|s| s.as_u16()) == Some(401) => {
+            Err(DiscordError::TokenRejected)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Writes what the records still hold in memory, off the async runtime.
+async fn flush(records: Arc<dyn Records>) {
+    if let Err(err) = tokio::task::spawn_blocking(move || records.flush()).await {
+        tracing::error!(%err, "writing the last question records failed");
+    }
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM; names the one that came.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "Ctrl-C",
+                _ = terminate.recv() => "SIGTERM",
+            },
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM; only Ctrl-C stops the bot cleanly");
+                let _ = tokio::signal::ctrl_c().await;
+                "Ctrl-C"
             }
         }
-        Ok(())
     }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+/// Attempts at registering the slash commands when Discord cannot be reached or is failing.
+const REGISTER_ATTEMPTS: u32 = 5;
+/// The wait before the second attempt; it doubles after each failure (1, 2, 4, 8 s).
+const REGISTER_FIRST_RETRY: Duration = Duration::from_secs(1);
+
+/// Registers the commands in `guild` (or globally), retrying with backoff while the failure
+/// is Discord's or the network's; a refusal (wrong server, missing scope) fails at once.
+async fn register(
+    ctx: &serenity::Context,
+    commands: &[poise::Command<Bot, DiscordError>],
+    guild: Option<serenity::GuildId>,
+) -> Result<(), DiscordError> {
+    let mut wait = REGISTER_FIRST_RETRY;
+    let mut attempt = 1;
+    loop {
+        let result = match guild {
+            Some(guild) => poise::builtins::register_in_guild(ctx, commands, guild).await,
+            None => poise::builtins::register_globally(ctx, commands).await,
+        };
+        let err = match result {
+            Ok(()) => return Ok(()),
+            Err(err) => err,
+        };
+        if !is_transient(&err) || attempt == REGISTER_ATTEMPTS {
+            return Err(registration_error(guild, &err, attempt));
+        }
+        tracing::warn!(%err, attempt, retry_in = ?wait, "registering the slash commands failed; retrying");
+        tokio::time::sleep(wait).await;
+        wait *= 2;
+        attempt += 1;
+    }
+}
+
+/// Network failures, rate limits and Discord's own errors pass; refusals do not.
+fn is_transient(err: &serenity::Error) -> bool {
+    match err {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => {
+            response.status_code.is_server_error() || response.status_code.as_u16() == 429
+        }
+        serenity::Error::Http(serenity::HttpError::Request(_)) | serenity::Error::Io(_) => true,
+        _ => false,
+    }
+}
+
+fn registration_error(
+    guild: Option<serenity::GuildId>,
+    err: &serenity::Error,
+    attempts: u32,
+) -> DiscordError {
+    let guild = guild.map(serenity::GuildId::get);
+    let reason = match err {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => {
+            let refused = format!(
+                "Discord answered {} {} (code {})",
+                response.status_code.as_u16(),
+                response.error.message,
+                response.error.code
+            );
+            match (response.status_code.as_u16(), guild) {
+                (401, _) => return DiscordError::TokenRejected,
+                (403 | 404, Some(_)) => format!(
+                    "{refused}. Check that discord.guild_id is the id of the server the bot was invited to (right-click the server, Copy Server ID), and that the invite included the applications.commands scope (see the README, Run it on your Discord server)"
+                ),
+                (403, None) => format!(
+                    "{refused}. Invite the bot again with the applications.commands scope (see the README, Run it on your Discord server)"
+                ),
+                _ if is_transient(err) => format!("{refused}, {attempts} times; try again later"),
+                _ => refused,
+            }
+        }
+        _ if is_transient(err) => format!("Discord could not be reached ({err}), {attempts} times"),
+        _ => err.to_string(),
+    };
+    DiscordError::Registration { guild, reason }
 }
 
 /// Connects to Discord with `settings` and starts answering; returns once the client runs.
@@ -262,24 +434,37 @@ pub async fn start(
     }
     let guild = discord.guild_id.map(serenity::GuildId::new);
     let watched_knowledge = Arc::clone(&knowledge);
-    let bot = Bot::new(knowledge, Arc::clone(&settings), records);
+    let bot = Bot::new(knowledge, Arc::clone(&settings), Arc::clone(&records));
+    let (fail, failed) = tokio::sync::oneshot::channel();
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: vec![ask::ask(), staff::kb()],
-            allowed_mentions: Some(serenity::CreateAllowedMentions::new()),
+            // faqbot has only slash commands. Taking a mention as a command prefix made poise
+            // parse every mention as a command and log the member's question as unknown.
+            prefix_options: poise::PrefixFrameworkOptions {
+                prefix: None,
+                mention_as_prefix: false,
+                ..Default::default()
+            },
+            allowed_mentions: Some(format::no_pings()),
             on_error: |error| Box::pin(on_error(error)),
             event_handler: |framework, event| Box::pin(on_event(framework, event)),
             ..Default::default()
         })
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
-                let commands = &framework.options().commands;
-                match guild {
-                    Some(guild) => poise::builtins::register_in_guild(ctx, commands, guild).await?,
-                    None => poise::builtins::register_globally(ctx, commands).await?,
+                match register(ctx, &framework.options().commands, guild).await {
+                    Ok(()) => {
+                        info!(user = %ready.user.name, ?guild, "connected; commands registered");
+                        Ok(bot)
+                    }
+                    Err(err) => {
+                        // `wait` disconnects and returns the error; the process must not stay
+                        // connected answering nothing.
+                        let _ = fail.send(err);
+                        Err(DiscordError::StartupFailed)
+                    }
                 }
-                info!(user = %ready.user.name, ?guild, "connected; commands registered");
-                Ok(bot)
             })
         })
         .build();
@@ -307,6 +492,8 @@ pub async fn start(
     Ok(RunningBot {
         shards,
         task,
+        failed,
+        records,
         _watcher: watcher,
     })
 }
@@ -337,7 +524,7 @@ async fn on_error(error: poise::FrameworkError<'_, Bot, DiscordError>) {
             let reply = poise::CreateReply::default()
                 .content("Sorry, something went wrong on my side. Please try again in a moment.")
                 .ephemeral(true)
-                .allowed_mentions(serenity::CreateAllowedMentions::new());
+                .allowed_mentions(format::no_pings());
             if let Err(err) = ctx.send(reply).await {
                 tracing::warn!(%err, "could not tell the member about the error");
             }
@@ -354,6 +541,8 @@ async fn on_error(error: poise::FrameworkError<'_, Bot, DiscordError>) {
                 tracing::warn!(%err, "could not tell the member they were refused");
             }
         }
+        // Reported by `RunningBot::wait`, which stops the bot.
+        poise::FrameworkError::Setup { .. } => {}
         poise::FrameworkError::EventHandler { error, .. } => {
             tracing::error!(
                 error = format!("{:#}", anyhow::Error::from(error)),

@@ -143,7 +143,7 @@ async fn upload(
         .content(format::fit(&preview, MESSAGE_CHARS))
         .components(format::upload_buttons(id))
         .ephemeral(true)
-        .allowed_mentions(serenity::CreateAllowedMentions::new());
+        .allowed_mentions(format::no_pings());
     ctx.send(reply).await?;
     Ok(())
 }
@@ -231,7 +231,7 @@ async fn private(ctx: Context<'_>, text: String) -> Result<(), DiscordError> {
     let reply = poise::CreateReply::default()
         .content(format::fit(&text, MESSAGE_CHARS))
         .ephemeral(true)
-        .allowed_mentions(serenity::CreateAllowedMentions::new());
+        .allowed_mentions(format::no_pings());
     ctx.send(reply).await?;
     Ok(())
 }
@@ -322,6 +322,16 @@ pub(crate) fn status_text(heading: &str, status: &Status) -> String {
             text.push_str(&format!("• {error}{still}\n"));
         }
     }
+    let placeholders = placeholder_lines(status);
+    if !placeholders.is_empty() {
+        text.push_str(&format!(
+            "Placeholders still to fill in ({}); members see the staff contact line instead:\n",
+            status.placeholders().count()
+        ));
+        for (path, lines) in placeholders {
+            text.push_str(&format!("• {path}: line {}\n", lines.join(", ")));
+        }
+    }
     if !status.due_for_review.is_empty() {
         text.push_str(&format!(
             "Due for review ({}):\n",
@@ -332,6 +342,20 @@ pub(crate) fn status_text(heading: &str, status: &Status) -> String {
         }
     }
     text
+}
+
+/// The lines of each file that still hold a placeholder, file by file: one short line per file
+/// keeps the list readable in a message when the starter knowledge still has dozens.
+fn placeholder_lines(status: &Status) -> std::collections::BTreeMap<&str, Vec<String>> {
+    let mut files: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for placeholder in status.placeholders() {
+        let lines = files.entry(placeholder.path.as_str()).or_default();
+        let line = placeholder.line.to_string();
+        if lines.last() != Some(&line) {
+            lines.push(line);
+        }
+    }
+    files
 }
 
 /// Posts knowledge-file problems to the staff channel as reloads find them: new errors when
@@ -384,7 +408,7 @@ pub(crate) async fn tell_staff(
         };
         let message = serenity::CreateMessage::new()
             .content(format::fit(&text, MESSAGE_CHARS))
-            .allowed_mentions(serenity::CreateAllowedMentions::new());
+            .allowed_mentions(format::no_pings());
         if let Err(err) = channel.send_message(&http, message).await {
             tracing::warn!(%err, "could not post to the staff channel");
         }

@@ -77,7 +77,9 @@ fn judge(golden: &GoldenQuestion, answer: &Answer) -> bool {
         return !answer.answered;
     }
     answer.best().is_some_and(|best| {
-        let text = best.text.to_lowercase();
+        // What the member is shown: the heading (the embed's title) and the passage.
+        let text =
+            format!("{}\n{}", best.heading.as_deref().unwrap_or(""), best.text).to_lowercase();
         golden
             .expect
             .iter()

@@ -6,11 +6,7 @@ use super::diagnostics::{Diagnostic, Located, Problem};
 use super::front_matter::{self, FrontMatter};
 use super::outline::Outline;
 use super::passages::{self, MAX_PASSAGE_CHARS};
-use super::{faq_rows, markdown, plain};
-
-/// Placeholders are written `{{FILL IN: what to write}}` so that `check` can list them.
-pub const PLACEHOLDER_OPEN: &str = "{{FILL IN";
-const PLACEHOLDER_CLOSE: &str = "}}";
+use super::{faq_rows, markdown, placeholders, plain};
 
 /// The formats staff can write knowledge in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,7 +155,7 @@ fn parse_located(
     }
     check_questions(&split.front, &outline, split.yaml)?;
     let document = assemble(source, split.front, outline);
-    Ok((document, placeholders(text)))
+    Ok((document, placeholders::find(text)))
 }
 
 /// An FAQ export: every row an FAQ section with its own topic and wordings.
@@ -203,7 +199,7 @@ fn rows_document(
             passage.title = (*title).to_string();
         }
     }
-    Ok((document, placeholders(text)))
+    Ok((document, placeholders::find(text)))
 }
 
 /// Every `questions:` key must name a heading, or the alternative wordings would be lost.
@@ -284,25 +280,6 @@ fn title_from_file_name(source: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => source.to_string(),
     }
-}
-
-/// Every `{{FILL IN: ...}}` marker, as a warning on its line.
-fn placeholders(text: &str) -> Vec<Located> {
-    let mut found = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let mut rest = line;
-        while let Some(start) = rest.find(PLACEHOLDER_OPEN) {
-            let after = &rest[start + PLACEHOLDER_OPEN.len()..];
-            let (inside, next) = match after.find(PLACEHOLDER_CLOSE) {
-                Some(end) => (&after[..end], &after[end + PLACEHOLDER_CLOSE.len()..]),
-                None => (after, ""),
-            };
-            let what = inside.trim_start_matches(':').trim();
-            found.push((index + 1, Problem::Placeholder(what.to_string())));
-            rest = next;
-        }
-    }
-    found
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod front_matter;
 mod markdown;
 mod outline;
 mod passages;
+pub mod placeholders;
 mod plain;
 mod synonyms;
 
@@ -23,7 +24,7 @@ use thiserror::Error;
 use tracing::{debug, info_span};
 
 pub use diagnostics::{Diagnostic, Problem, Severity};
-pub use document::{Document, Format, PLACEHOLDER_OPEN, ParsedFile, Passage, parse};
+pub use document::{Document, Format, ParsedFile, Passage, parse};
 pub use front_matter::FrontMatter;
 pub use passages::MAX_PASSAGE_CHARS;
 pub use synonyms::{SYNONYMS_FILE, SynonymGroup, Synonyms};

@@ -93,6 +93,9 @@ pub trait Records: Send + Sync {
     fn unanswered(&self, since: SystemTime) -> Result<Vec<Asked>, RecordsError>;
     /// Votes per passage.
     fn votes(&self) -> Result<Vec<PassageVotes>, RecordsError>;
+    /// Waits until everything recorded so far is stored: the last step before the process
+    /// exits. A store that writes at once has nothing to wait for.
+    fn flush(&self) {}
 }
 
 /// Records kept in memory for the life of the process.

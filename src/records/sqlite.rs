@@ -158,16 +158,6 @@ impl SqliteRecords {
         &self.path
     }
 
-    /// Waits until every question sent so far is written (or failed and was logged).
-    pub fn flush(&self) {
-        let Some(jobs) = &self.jobs else { return };
-        let (done, wait) = mpsc::channel();
-        // Blocking here is the point. If the writer is gone, there is nothing to wait for.
-        if jobs.send(Job::Flush(done)).is_ok() {
-            let _ = wait.recv();
-        }
-    }
-
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves the connection usable (SQLite rolls back an
         // unfinished statement), so keep serving.
@@ -194,6 +184,16 @@ impl Drop for SqliteRecords {
 }
 
 impl Records for SqliteRecords {
+    /// Waits until every question sent so far is written (or failed and was logged).
+    fn flush(&self) {
+        let Some(jobs) = &self.jobs else { return };
+        let (done, wait) = mpsc::channel();
+        // Blocking here is the point. If the writer is gone, there is nothing to wait for.
+        if jobs.send(Job::Flush(done)).is_ok() {
+            let _ = wait.recv();
+        }
+    }
+
     fn asked(&self, asked: Asked) {
         let Some(jobs) = &self.jobs else { return };
         match jobs.try_send(Job::Write(asked)) {

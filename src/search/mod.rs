@@ -27,7 +27,7 @@ pub use abstain::MIN_COVERAGE;
 pub use query::{MAX_QUESTION_CHARS, cut_chars as cut_question};
 
 use crate::answer::{Answer, Hit};
-use crate::knowledge::{Diagnostic, KnowledgeBase, Passage, Synonyms};
+use crate::knowledge::{Diagnostic, KnowledgeBase, Passage, Synonyms, placeholders};
 use analysis::Analyzer;
 use index::Fields;
 use query::{Plan, Planner, Weights};
@@ -126,6 +126,10 @@ impl Engine {
         let typed = typed.trim();
         let mut found: Vec<&str> = Vec::new();
         fn push<'a>(heading: &'a str, found: &mut Vec<&'a str>, limit: usize) {
+            // A heading still to be written is no question to suggest to a member.
+            if placeholders::contains(heading) {
+                return;
+            }
             if found.len() < limit && !found.iter().any(|seen| seen.eq_ignore_ascii_case(heading)) {
                 found.push(heading);
             }
@@ -288,12 +292,18 @@ impl Engine {
 
     fn hit(&self, position: usize, score: f32, coverage: f32, matched_terms: Vec<String>) -> Hit {
         let passage = &self.passages[position.min(self.passages.len().saturating_sub(1))];
+        // A hit is what a member is shown: nothing still to be filled in.
+        let shown = placeholders::for_members(&passage.text);
         Hit {
-            title: passage.title.clone(),
-            heading: passage.heading.clone(),
+            title: placeholders::strip(&passage.title).into_owned(),
+            heading: passage
+                .heading
+                .as_deref()
+                .map(|heading| placeholders::strip(heading).into_owned()),
             source: passage.source.clone(),
             line: passage.line,
-            text: passage.text.clone(),
+            text: shown.text.into_owned(),
+            withheld: shown.withheld,
             score,
             coverage,
             matched_terms,

@@ -26,9 +26,13 @@ struct TestBot {
 /// Starts the fake Discord and the bot on the bundled knowledge, and waits until the bot has
 /// connected and registered its commands.
 async fn spawn_bot(configure: impl FnOnce(&mut Settings)) -> TestBot {
+    spawn_bot_on(FakeDiscord::start().await, configure).await
+}
+
+/// [`spawn_bot`] on a fake set up beforehand.
+async fn spawn_bot_on(fake: FakeDiscord, configure: impl FnOnce(&mut Settings)) -> TestBot {
     // Quiet unless RUST_LOG asks, as when debugging a test.
     faqbot::telemetry::init("off");
-    let fake = FakeDiscord::start().await;
     let mut settings = Settings {
         knowledge_dir: bundled_knowledge(),
         ..Settings::default()
@@ -47,7 +51,7 @@ async fn spawn_bot(configure: impl FnOnce(&mut Settings)) -> TestBot {
         .await
         .expect("bot starts");
     fake.wait_ready().await;
-    fake.wait_request(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+    fake.wait_request(|r| r.is_registration() && r.status == 200)
         .await;
     TestBot { fake, bot, records }
 }
@@ -418,6 +422,27 @@ async fn long_questions_are_cut_not_rejected() {
     test.stop().await;
 }
 
+/// Discord's outages are brief: registration is retried, and the bot then answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_registration_is_retried_while_discord_fails() {
+    let fake = FakeDiscord::start().await;
+    fake.fail_registrations(2);
+    let test = spawn_bot_on(fake, |_| {}).await;
+    let attempts: Vec<u16> = test
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.is_registration())
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(attempts, vec![502, 502, 200]);
+    let callback = test
+        .ask("what is a hot stone massage?", &human("rio"))
+        .await;
+    assert!(callback["data"]["embeds"][0].is_object(), "{callback}");
+    test.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_the_gateway_drops_the_bot_reconnects_and_answers() {
     let test = spawn_bot(|_| {}).await;
@@ -430,73 +455,6 @@ async fn after_the_gateway_drops_the_bot_reconnects_and_answers() {
         .await;
     assert!(callback["data"]["embeds"][0].is_object(), "{callback}");
     test.stop().await;
-}
-
-/// Kills the child process when the test ends, passing or not.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The real `faqbot run`, configured only through `faqbot.toml` and the environment.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_faqbot_binary_runs_from_its_config_file() {
-    let fake = FakeDiscord::start().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = format!(
-        "knowledge_dir = {:?}\n\n[discord]\napi_proxy = {:?}\nguild_id = {}\n\n[answers]\ndisclaimer = \"Not advice: see your doctor.\"\n",
-        bundled_knowledge().display().to_string(),
-        fake.base_url(),
-        FakeDiscord::GUILD_ID
-    );
-    std::fs::write(dir.path().join("faqbot.toml"), config).expect("config");
-    let log = dir.path().join("faqbot.log");
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("faqbot"))
-        .arg("run")
-        .current_dir(dir.path())
-        .env("DISCORD_TOKEN", "fake-token-abc123")
-        .env("RUST_LOG", "debug")
-        .env_remove("FAQBOT_CONFIG")
-        .env_remove("FAQBOT_KNOWLEDGE_DIR")
-        .env_remove("FAQBOT_API_PROXY")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log file"))
-        .spawn()
-        .expect("faqbot run starts");
-    let _child = Child(child);
-    fake.wait_ready().await;
-    let registered = fake
-        .wait_request(|r| r.method == "PUT" && r.path.ends_with("/commands"))
-        .await;
-    assert!(
-        registered
-            .path
-            .contains(&format!("/guilds/{}/", FakeDiscord::GUILD_ID)),
-        "{registered}"
-    );
-    let interaction = slash_command(
-        "ask",
-        &[("question", "can massage help me sleep?")],
-        &human("ned"),
-    );
-    let callback = callback_of(&fake, interaction).await;
-    let description = str_of(&callback["data"]["embeds"][0]["description"]);
-    assert!(
-        description.contains("Not advice: see your doctor."),
-        "{description}"
-    );
-    no_pings(&callback["data"]);
-    let logged = std::fs::read_to_string(&log).expect("log");
-    assert!(!logged.is_empty(), "debug logging is on");
-    assert!(
-        !logged.contains("fake-token-abc123"),
-        "the token leaked into the log"
-    );
 }
 
 /// Gateway dispatch to REST reply, over 100 questions. A measurement, not a test: run with
@@ -635,7 +593,7 @@ async fn members_without_staff_rights_are_refused_every_kb_command() {
         .fake
         .requests()
         .into_iter()
-        .find(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+        .find(|r| r.is_registration())
         .expect("registration");
     let kb_command = registered
         .body
@@ -887,6 +845,160 @@ async fn staff_reports_show_what_was_asked_and_rated() {
     let text = str_of(&feedback["content"]);
     assert!(
         text.contains("hours.md:1: 0 helpful, 1 not helpful"),
+        "{text}"
+    );
+    test.stop().await;
+}
+
+// ---- Replies, bare mentions, placeholders ----
+
+/// A message the bot posted in `channel`, as members see it and reply to it.
+fn posted_by_the_bot(channel: u64) -> Value {
+    message(channel, &fake_discord::bot_user(), "an answer")
+}
+
+/// Before: Discord lists the replied-to author in `mentions`, so every reply to an answer
+/// ("thanks, that helped!", "ok") was taken as a new question to the bot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_the_bot_is_a_question_only_by_the_help_channel_rule() {
+    let test = spawn_bot(|_| {}).await;
+    let user = human("oli");
+    let mut ignored = Vec::new();
+    for (channel, text) in [
+        (FakeDiscord::CHANNEL_ID, "thanks, that helped!"),
+        (FakeDiscord::CHANNEL_ID, "ok"),
+        (FakeDiscord::CHANNEL_ID, "what is trigger point therapy?"),
+        (HELP_CHANNEL, "thanks, that helped!"),
+        (HELP_CHANNEL, "ok"),
+    ] {
+        let reply = fake_discord::reply_to(&posted_by_the_bot(channel), &user, text);
+        ignored.push((channel, reply["id"].clone()));
+        test.fake.dispatch("MESSAGE_CREATE", reply).await;
+    }
+    // In a help channel a reply that is a question is answered, as any message there.
+    let question = fake_discord::reply_to(
+        &posted_by_the_bot(HELP_CHANNEL),
+        &user,
+        "what is trigger point therapy?",
+    );
+    let answer = test.reply_to(question).await;
+    assert!(answer.body["embeds"][0].is_object(), "{answer}");
+    // A reply that does mention the bot is a mention.
+    let mut mentioning = fake_discord::reply_to(
+        &posted_by_the_bot(FakeDiscord::CHANNEL_ID),
+        &user,
+        &format!("<@{}> and is hot stone massage safe?", FakeDiscord::BOT_ID),
+    );
+    mentioning["mentions"] = serde_json::json!([fake_discord::bot_user()]);
+    test.reply_to(mentioning).await;
+    for (channel, id) in &ignored {
+        assert_eq!(test.replies_to(*channel, id), 0, "reply {id} was answered");
+    }
+    let unanswered = test
+        .records
+        .unanswered(std::time::SystemTime::UNIX_EPOCH)
+        .expect("records");
+    assert!(unanswered.is_empty(), "{unanswered:?}");
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_mention_gets_how_to_ask_and_is_not_recorded() {
+    let test = spawn_bot(|_| {}).await;
+    for text in ["", "?", " !! "] {
+        let reply = test
+            .reply_to(mention_bot(FakeDiscord::CHANNEL_ID, &human("pia"), text))
+            .await;
+        let content = str_of(&reply.body["content"]);
+        assert!(content.contains("/ask"), "{text:?}: {content}");
+        assert!(reply.body["embeds"].as_array().is_none_or(Vec::is_empty));
+        no_pings(&reply.body);
+    }
+    let unanswered = test
+        .records
+        .unanswered(std::time::SystemTime::UNIX_EPOCH)
+        .expect("records");
+    assert!(unanswered.is_empty(), "{unanswered:?}");
+    test.stop().await;
+}
+
+/// A reply is still sent when the question was deleted meanwhile, and never pings its author.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_survive_a_deleted_question_and_ping_no_one() {
+    let test = spawn_bot(|_| {}).await;
+    let reply = test
+        .reply_to(mention_bot(
+            FakeDiscord::CHANNEL_ID,
+            &human("quin"),
+            "can massage help me sleep?",
+        ))
+        .await;
+    assert_eq!(
+        reply.body["message_reference"]["fail_if_not_exists"], false,
+        "{reply}"
+    );
+    assert_eq!(
+        reply.body["allowed_mentions"]["replied_user"], false,
+        "{reply}"
+    );
+    test.stop().await;
+}
+
+/// Before: "Our massage oils and lotions: {{FILL IN: names of the oils...}}" was the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn placeholders_never_reach_members_and_staff_see_them_listed() {
+    let knowledge = crate::support::folder(&[(
+        "oils.md",
+        b"## Which oils do you use?\n\nOur massage oils and lotions: {{FILL IN: names of the oils, e.g. sweet almond}}. Tell your therapist about any allergy before the massage.\n\n## Can I bring my own oil?\n\n{{FILL IN: whether clients may bring their own oil}}\n",
+    )]);
+    let dir = knowledge.path().to_path_buf();
+    let test = spawn_bot(move |settings| {
+        settings.knowledge_dir = dir;
+        settings.answers.staff_contact = "Ask at the front desk.".into();
+    })
+    .await;
+    let member = human("rae");
+    for (question, kept) in [
+        (
+            "which oils do you use?",
+            Some("Tell your therapist about any allergy"),
+        ),
+        ("can I bring my own oil?", None),
+    ] {
+        let callback = test.ask(question, &member).await;
+        let shown = callback.to_string();
+        assert!(!shown.contains("FILL IN"), "{shown}");
+        assert!(!shown.contains("{{"), "{shown}");
+        let description = str_of(&callback["data"]["embeds"][0]["description"]);
+        assert!(
+            description.contains("Ask at the front desk."),
+            "{description}"
+        );
+        if let Some(kept) = kept {
+            assert!(description.contains(kept), "{description}");
+        }
+        let buttons = &callback["data"]["components"][0]["components"];
+        if let Some(more) = buttons
+            .as_array()
+            .and_then(|b| b.iter().find(|b| b["label"] == "More answers"))
+        {
+            let mut posted = message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), "");
+            posted["components"] = callback["data"]["components"].clone();
+            let more = test
+                .callback_of(button(str_of(&more["custom_id"]), posted, &member))
+                .await;
+            assert!(!more.to_string().contains("FILL IN"), "{more}");
+        }
+    }
+    let choices = test
+        .callback_of(autocomplete("ask", "question", "oil", &member))
+        .await;
+    assert!(!choices.to_string().contains("FILL IN"), "{choices}");
+
+    let status = final_reply(&test.fake, kb("status", vec![], &[], &human("boss"), STAFF)).await;
+    let text = str_of(&status["content"]);
+    assert!(
+        text.contains("Placeholders still to fill in (2)") && text.contains("• oils.md: line 3, 7"),
         "{text}"
     );
     test.stop().await;

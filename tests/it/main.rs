@@ -6,4 +6,5 @@ mod engine;
 mod fake_discord_smoke;
 mod knowledge;
 mod live;
+mod service;
 mod support;

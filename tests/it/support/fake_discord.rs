@@ -54,12 +54,19 @@ pub struct Request {
     pub query: String,
     /// The JSON body (for multipart uploads, the `payload_json` part); `Null` if none or not JSON.
     pub body: Value,
+    /// The status code the fake answered with.
+    pub status: u16,
 }
 
 impl Request {
     /// Whether this is `method path` (path without the query).
     pub fn is(&self, method: &str, path: &str) -> bool {
         self.method == method && self.path == path
+    }
+
+    /// Whether this registers application commands (globally or in a guild).
+    pub fn is_registration(&self) -> bool {
+        self.method == "PUT" && self.path.ends_with("/commands")
     }
 }
 
@@ -99,6 +106,8 @@ struct Shared {
     originals: HashMap<String, u64>,
     /// Files served at `/attachments/...`, as Discord's CDN serves uploads.
     attachments: HashMap<String, Vec<u8>>,
+    /// Command registrations still to answer with a server error.
+    failing_registrations: usize,
 }
 
 #[derive(Default)]
@@ -111,6 +120,9 @@ struct Gateway {
     session: Option<Session>,
     /// Dispatches made while no connection was live: (event name, data).
     pending: Vec<(String, Value)>,
+    /// Close every IDENTIFY with this close code instead of READY (4004: bad token, 4014:
+    /// disallowed intents), as Discord does.
+    refuse_identify: Option<u16>,
 }
 
 struct Live {
@@ -127,6 +139,8 @@ struct Session {
 
 enum Outgoing {
     Frame(String),
+    /// Close the socket with this close code.
+    Close(u16),
     /// Close the socket without a close frame; answer once it is closed.
     Drop(oneshot::Sender<()>),
 }
@@ -245,6 +259,18 @@ impl FakeDiscord {
                 .cloned()
         })
         .await
+    }
+
+    /// From now on, answers IDENTIFY by closing the connection with `code`, as Discord does for
+    /// a bad token (4004) or a privileged intent the application may not use (4014).
+    pub fn refuse_identify(&self, code: u16) {
+        self.update(|shared| shared.gateway.refuse_identify = Some(code));
+    }
+
+    /// Answers the next `n` command registrations with 502 Bad Gateway, as Discord does in an
+    /// outage.
+    pub fn fail_registrations(&self, n: usize) {
+        self.update(|shared| shared.failing_registrations = n);
     }
 
     /// Closes the live gateway WebSocket abruptly (no close frame), as a network failure would;
@@ -469,6 +495,26 @@ pub fn mention_bot(channel_id: u64, author: &Value, text: &str) -> Value {
     let content = format!("<@{}> {text}", FakeDiscord::BOT_ID);
     let mut message = message(channel_id, author, &content);
     message["mentions"] = json!([bot_user()]);
+    message
+}
+
+/// Like [`message`], a reply to `replied` (a message the bot posted), as Discord sends it with
+/// the reply's default ping: the bot is in `mentions`, though `text` does not mention it.
+pub fn reply_to(replied: &Value, author: &Value, text: &str) -> Value {
+    let channel_id = replied["channel_id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or(FakeDiscord::CHANNEL_ID);
+    let mut message = message(channel_id, author, text);
+    message["type"] = json!(19);
+    message["mentions"] = json!([replied["author"].clone()]);
+    message["message_reference"] = json!({
+        "type": 0,
+        "message_id": replied["id"].clone(),
+        "channel_id": channel_id.to_string(),
+        "guild_id": FakeDiscord::GUILD_ID.to_string(),
+    });
+    message["referenced_message"] = replied.clone();
     message
 }
 
@@ -697,7 +743,7 @@ fn not_found(message: &str, code: u64) -> Response {
     )
 }
 
-/// Every REST request: recorded first, then answered.
+/// Every REST request: answered, and recorded with the status it got.
 async fn rest(
     State(fake): State<FakeDiscord>,
     method: Method,
@@ -705,14 +751,17 @@ async fn rest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = Request {
+    let mut request = Request {
         method: method.as_str().to_owned(),
         path: uri.path().to_owned(),
         query: uri.query().unwrap_or("").to_owned(),
         body: body_json(&headers, &body),
+        status: 0,
     };
-    fake.update(|shared| shared.requests.push(request.clone()));
-    fake.answer(&request)
+    let response = fake.answer(&request);
+    request.status = response.status().as_u16();
+    fake.update(|shared| shared.requests.push(request));
+    response
 }
 
 impl FakeDiscord {
@@ -730,6 +779,13 @@ impl FakeDiscord {
         let segments: Vec<&str> = route.trim_end_matches('/').split('/').collect();
         let body = &request.body;
         let ok = |value| json_response(StatusCode::OK, value);
+        let registering = request.is_registration();
+        if registering && self.take_failing_registration() {
+            return json_response(
+                StatusCode::BAD_GATEWAY,
+                json!({"message": "502: Bad Gateway", "code": 0}),
+            );
+        }
         match (request.method.as_str(), segments.as_slice()) {
             ("GET", ["gateway"]) => ok(json!({"url": self.gateway_url()})),
             ("GET", ["gateway", "bot"]) => ok(json!({
@@ -743,6 +799,14 @@ impl FakeDiscord {
             ("GET", ["oauth2", "applications", "@me"]) => ok(application_info()),
             ("PUT", ["applications", app, "commands"]) => ok(registered_commands(app, None, body)),
             ("PUT", ["applications", app, "guilds", guild, "commands"]) => {
+                // Like Discord, for a server the bot is not in (a wrong guild id, or an invite
+                // without the applications.commands scope).
+                if *guild != Self::GUILD_ID.to_string() {
+                    return json_response(
+                        StatusCode::FORBIDDEN,
+                        json!({"message": "Missing Access", "code": 50001}),
+                    );
+                }
                 ok(registered_commands(app, Some(guild), body))
             }
             ("POST", ["channels", channel, "messages"]) => {
@@ -804,6 +868,15 @@ impl FakeDiscord {
             ("DELETE", ["webhooks", _, _, "messages", id]) => self.delete_message(id),
             _ => not_found("Unknown route", 0),
         }
+    }
+
+    /// Whether this registration is one to fail; counts it.
+    fn take_failing_registration(&self) -> bool {
+        self.update(|shared| {
+            let failing = shared.failing_registrations > 0;
+            shared.failing_registrations = shared.failing_registrations.saturating_sub(1);
+            failing
+        })
     }
 
     /// Type 4 (message) and 5 (deferred) callbacks create the interaction's original message;
@@ -896,6 +969,14 @@ impl FakeDiscord {
                                 break;
                             }
                         }
+                        Some(Outgoing::Close(code)) => {
+                            let close = axum::extract::ws::CloseFrame {
+                                code,
+                                reason: "refused by the fake Discord".into(),
+                            };
+                            let _ = socket.send(WsMessage::Close(Some(close))).await;
+                            break;
+                        }
                         Some(Outgoing::Drop(done)) => {
                             dropped = Some(done);
                             break;
@@ -938,6 +1019,10 @@ impl FakeDiscord {
         match frame.get("op").and_then(Value::as_u64) {
             Some(1) => Some(json!({"op": 11}).to_string()),
             Some(2) => {
+                if let Some(code) = self.lock().gateway.refuse_identify {
+                    let _ = tx.send(Outgoing::Close(code));
+                    return None;
+                }
                 let session_id = format!("fake-session-{}", snowflake());
                 let ready = json!({
                     "v": 10,
