@@ -110,6 +110,8 @@ pub fn main() -> ExitCode {
     crate::telemetry::init(if service { "warn,faqbot=info" } else { "warn" });
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`faqbot report | head`): nothing is wrong.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             // A service's reason for stopping belongs in its log, beside what led to it.
             if service {
@@ -120,6 +122,14 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Runs a parsed command line.
@@ -145,9 +155,8 @@ fn records_for(settings: &Settings) -> Result<crate::records::SqliteRecords> {
 }
 
 fn report(settings: &Settings, days: u32) -> Result<ExitCode> {
-    let records = records_for(settings)?;
+    let records = crate::records::RecordsReader::open(&settings.data_dir)?;
     let since = crate::records::report::since(days);
-    use crate::records::Records;
     let gaps = crate::records::report::gaps(&records.unanswered(since)?);
     let votes = crate::records::report::worst_first(records.votes()?);
     let mut out = std::io::stdout().lock();
@@ -323,12 +332,7 @@ fn check(dir: PathBuf) -> Result<ExitCode> {
             (Problem::Placeholder(_), _) => placeholders += 1,
             _ => warnings += 1,
         }
-        writeln!(
-            out,
-            "{}",
-            dir.join(&diagnostic.path).display().to_string()
-                + &diagnostic.to_string()[diagnostic.path.len()..]
-        )?;
+        writeln!(out, "{}", diagnostic.under(&dir))?;
     }
     writeln!(
         out,

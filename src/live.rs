@@ -141,7 +141,7 @@ impl LiveKnowledge {
     pub fn reload(&self) -> Result<Status, ReloadError> {
         let _one_at_a_time = lock(&self.reloading);
         let _span = info_span!("reload", dir = %self.dir.display()).entered();
-        let base = KnowledgeBase::load(&self.dir)?;
+        let base = KnowledgeBase::load_settled(&self.dir, DEBOUNCE)?;
         let (good, synonyms, serving_last_good) = {
             let state = lock(&self.state);
             let broken: Vec<&str> = base
@@ -160,6 +160,20 @@ impl LiveKnowledge {
                 if let Some(previous) = state.good.get(*path) {
                     good.insert((*path).to_string(), previous.clone());
                     serving_last_good.push((*path).to_string());
+                }
+            }
+            // A sub-folder that cannot be listed keeps its files' last good versions too.
+            let unlistable = base.diagnostics.iter().filter_map(|d| match d.problem {
+                Problem::UnreadableFolder(_) => Some(format!("{}/", d.path)),
+                _ => None,
+            });
+            for folder in unlistable {
+                for (path, previous) in state.good.range(folder.clone()..) {
+                    if !path.starts_with(&folder) {
+                        break;
+                    }
+                    good.insert(path.clone(), previous.clone());
+                    serving_last_good.push(path.clone());
                 }
             }
             let synonyms = if broken.contains(&SYNONYMS_FILE) {
@@ -281,26 +295,38 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Serialises the writes of knowledge files and their backups in this process: two staff
+/// saving the same file at once must not interleave the backup of one with the write of the
+/// other. Writes are rare (a staff member pressing Save), so one lock for all costs nothing.
+static WRITES: Mutex<()> = Mutex::new(());
+
+/// Runs `write` while no other write of this process runs (see [`WRITES`]).
+pub fn one_write_at_a_time<T>(write: impl FnOnce() -> T) -> T {
+    let _only_us = lock(&WRITES);
+    write()
+}
+
 /// Writes `bytes` to `path` so that a reader, or a crash, sees the old file or the new one,
-/// never half of one: a hidden temporary file beside it, flushed to disk, then renamed over.
+/// never half of one: a hidden temporary file of its own beside it (no two writes share one),
+/// flushed to disk, then renamed over.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     let name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)?;
-        // The rename itself is durable once the folder is synced.
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
+    // Hidden, so the knowledge folder's reader skips it while it is being written.
+    let mut temporary = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temporary.write_all(bytes)?;
+    temporary.as_file().sync_all()?;
+    temporary.persist(path).map_err(|err| err.error)?;
+    // The rename itself is durable once the folder is synced.
+    std::fs::File::open(dir)?.sync_all()
 }

@@ -43,12 +43,12 @@ fn reply(bot: &Bot, outcome: Outcome) -> poise::CreateReply {
         Outcome::Answer { answer, .. } if !answer.answered => {
             reply.content(format::not_known(&answer, bot.texts()))
         }
-        Outcome::Answer { id, answer } => reply
-            .embed(format::answer_embed(
-                &answer,
-                &bot.highlights(&answer),
-                bot.texts(),
-            ))
+        Outcome::Answer {
+            id,
+            answer,
+            highlights,
+        } => reply
+            .embed(format::answer_embed(&answer, &highlights, bot.texts()))
             .components(format::answer_buttons(id, answer.results.len() > 1)),
     }
 }

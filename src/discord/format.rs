@@ -208,6 +208,29 @@ pub fn how_to_ask(bot_name: &str) -> String {
     )
 }
 
+/// `text` shown exactly as typed: every character Discord's Markdown could read inline
+/// (masked links, code, emphasis, spoilers, quotes, `</command:id>` and `<#channel>` links,
+/// `:emoji:`, links) is escaped, and control characters become spaces. For members' words
+/// shown to staff, on lines that start with the bot's own text (so line-start Markdown such as
+/// headings or lists cannot form).
+pub fn escape_markdown(text: &str) -> String {
+    const MARKDOWN: &[char] = &[
+        '\\', '*', '_', '~', '`', '|', '[', ']', '(', ')', '<', '>', ':', '#',
+    ];
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        if MARKDOWN.contains(&c) {
+            out.push('\\');
+            out.push(c);
+        } else if c.is_control() {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Mentions that may ping: none. Members' text is echoed in answers and reports, so an
 /// `@everyone` or a role mention in it must stay text; and a reply does not ping its author.
 pub fn no_pings() -> serenity::CreateAllowedMentions {
@@ -591,5 +614,20 @@ mod tests {
         }
         assert_eq!(ButtonAction::parse("other:helpful:1"), None);
         assert_eq!(ButtonAction::parse("faqbot:helpful:x"), None);
+    }
+
+    #[test]
+    fn members_markdown_is_shown_as_text() {
+        let hostile =
+            "[re-verify your staff account](http://evil.example) ```x``` </kb status:1> **b**\n# h";
+        let escaped = escape_markdown(hostile);
+        assert_eq!(
+            escaped,
+            "\\[re-verify your staff account\\]\\(http\\://evil.example\\) \\`\\`\\`x\\`\\`\\` \\</kb status\\:1\\> \\*\\*b\\*\\* \\# h"
+        );
+        assert_eq!(
+            escape_markdown("can massage help me sleep"),
+            "can massage help me sleep"
+        );
     }
 }

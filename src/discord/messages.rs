@@ -71,7 +71,11 @@ pub(crate) async fn on_message(
             }
             reply.content(format::not_known(&answer, bot.texts()))
         }
-        Outcome::Answer { id, answer } => {
+        Outcome::Answer {
+            id,
+            answer,
+            highlights,
+        } => {
             let confident = answer
                 .best()
                 .is_some_and(|best| best.coverage >= HELP_CHANNEL_MIN_COVERAGE);
@@ -79,11 +83,7 @@ pub(crate) async fn on_message(
                 return Ok(());
             }
             reply
-                .embed(format::answer_embed(
-                    &answer,
-                    &bot.highlights(&answer),
-                    bot.texts(),
-                ))
+                .embed(format::answer_embed(&answer, &highlights, bot.texts()))
                 .components(format::answer_buttons(id, answer.results.len() > 1))
         }
     };

@@ -15,7 +15,6 @@ mod staff;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
@@ -57,6 +56,9 @@ pub enum DiscordError {
     /// The knowledge folder could not be watched.
     #[error(transparent)]
     Watch(#[from] crate::live::ReloadError),
+    /// The operating system gave no random number.
+    #[error("no random number from the operating system")]
+    Random(#[source] getrandom::Error),
     /// The engine's worker thread died.
     #[error("the answer engine stopped unexpectedly")]
     Worker(#[from] tokio::task::JoinError),
@@ -106,15 +108,26 @@ pub struct Bot {
     answers: Mutex<lru::LruCache<u64, (Channel, Answer)>>,
     handled_messages: Mutex<lru::LruCache<u64, ()>>,
     uploads: Mutex<lru::LruCache<u64, staff::PendingUpload>>,
-    next_answer: AtomicU64,
 }
 
 /// What a question turned into.
 pub(crate) enum Outcome {
     /// The member asked too often; they may ask again after this long.
     TooSoon(Duration),
-    /// The engine's answer, numbered for its buttons (answered or not).
-    Answer { id: u64, answer: Answer },
+    /// The engine's answer, numbered for its buttons (answered or not), with the ranges of
+    /// the best passage to show in bold.
+    Answer {
+        id: u64,
+        answer: Answer,
+        highlights: Vec<std::ops::Range<usize>>,
+    },
+}
+
+/// A number no member can guess, for a button's custom id: a press carries it back, and a
+/// guessable one would let a crafted press vote on someone else's answer or save another
+/// staff member's upload.
+pub(crate) fn unguessable_id() -> Result<u64, DiscordError> {
+    getrandom::u64().map_err(DiscordError::Random)
 }
 
 impl Bot {
@@ -137,13 +150,6 @@ impl Bot {
             answers: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_ANSWERS))),
             handled_messages: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_MESSAGES))),
             uploads: Mutex::new(lru::LruCache::new(nonzero(PENDING_UPLOADS))),
-            // Answer ids stay unique across restarts (votes are stored by answer id): start
-            // from the clock, in microseconds.
-            next_answer: AtomicU64::new(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(1, |since| since.as_micros() as u64),
-            ),
             settings,
         }
     }
@@ -156,8 +162,9 @@ impl Bot {
         }
     }
 
-    /// Answers a member's question: rate-limited per member, cut to the configured length,
-    /// searched off the async runtime, and recorded without the member's identity.
+    /// Answers a member's question: rate-limited per member, mentions taken out, cut to the
+    /// configured length, searched off the async runtime, and recorded without the member's
+    /// identity (nor anyone's mentioned in it).
     pub(crate) async fn ask(
         &self,
         member: u64,
@@ -169,17 +176,23 @@ impl Bot {
                 not_until.wait_time_from(DefaultClock::default().now()),
             ));
         }
+        let question = messages::without_mentions(question);
         let question = crate::search::cut_question(
-            question,
+            &question,
             self.settings.discord.max_question_chars.get() as usize,
         )
         .to_string();
         // One index for the whole question, even if a reload swaps in a new one meanwhile.
         let engine = self.knowledge.engine();
         let span = info_span!("ask", ?channel);
-        let answer = tokio::task::spawn_blocking(move || {
+        let (answer, highlights) = tokio::task::spawn_blocking(move || {
             let _entered = span.entered();
-            engine.answer(&question, ANSWER_PASSAGES)
+            let answer = engine.answer(&question, ANSWER_PASSAGES)?;
+            let highlights = answer
+                .best()
+                .map(|best| engine.highlights(&best.text, &best.matched_terms))
+                .unwrap_or_default();
+            Ok::<_, crate::search::SearchError>((answer, highlights))
         })
         .await??;
         let best = answer.best();
@@ -192,23 +205,15 @@ impl Bot {
             score: best.map(|hit| hit.score),
             not_helpful: false,
         });
-        let id = self.next_answer.fetch_add(1, Ordering::Relaxed);
+        let id = unguessable_id()?;
         if answer.answered {
             self.remember(id, channel, answer.clone());
         }
-        Ok(Outcome::Answer { id, answer })
-    }
-
-    /// Bold ranges for the best passage's matched words.
-    pub(crate) fn highlights(&self, answer: &Answer) -> Vec<std::ops::Range<usize>> {
-        answer
-            .best()
-            .map(|best| {
-                self.knowledge
-                    .engine()
-                    .highlights(&best.text, &best.matched_terms)
-            })
-            .unwrap_or_default()
+        Ok(Outcome::Answer {
+            id,
+            answer,
+            highlights,
+        })
     }
 
     fn remember(&self, id: u64, channel: Channel, answer: Answer) {

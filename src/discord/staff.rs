@@ -47,6 +47,8 @@ async fn status(ctx: Context<'_>) -> Result<(), DiscordError> {
 /// Re-read the knowledge folder now and report the result
 #[poise::command(slash_command, guild_only, check = "is_staff")]
 async fn reload(ctx: Context<'_>) -> Result<(), DiscordError> {
+    // A large folder takes longer than Discord's 3 seconds to answer an interaction.
+    ctx.defer_ephemeral().await?;
     let knowledge = std::sync::Arc::clone(&ctx.data().knowledge);
     let status = tokio::task::spawn_blocking(move || knowledge.reload()).await?;
     let text = match status {
@@ -128,9 +130,7 @@ async fn upload(
         ));
     }
     preview.push_str("Save it?");
-    let id = bot
-        .next_answer
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let id = super::unguessable_id()?;
     lock(&bot.uploads).put(
         id,
         PendingUpload {
@@ -157,6 +157,8 @@ async fn unanswered(
     #[max = 3650]
     days: Option<u32>,
 ) -> Result<(), DiscordError> {
+    // Thousands of questions take longer to group than Discord waits for an answer.
+    ctx.defer_ephemeral().await?;
     let days = days.unwrap_or(crate::records::report::DEFAULT_DAYS);
     let records = std::sync::Arc::clone(&ctx.data().records);
     let since = crate::records::report::since(days);
@@ -172,11 +174,13 @@ async fn unanswered(
         } else {
             String::new()
         };
+        // Members' words are shown as they typed them, never as Markdown: a masked link or a
+        // code fence in a question must not turn into one in front of staff.
         text.push_str(&format!(
             "{}. {}× {}{unhelpful}\n",
             rank + 1,
             gap.count,
-            gap.example
+            format::escape_markdown(&gap.example)
         ));
     }
     private(ctx, text).await
@@ -185,6 +189,7 @@ async fn unanswered(
 /// Helpful and not-helpful votes per answer, worst first
 #[poise::command(slash_command, guild_only, check = "is_staff")]
 async fn feedback(ctx: Context<'_>) -> Result<(), DiscordError> {
+    ctx.defer_ephemeral().await?;
     let records = std::sync::Arc::clone(&ctx.data().records);
     let votes = tokio::task::spawn_blocking(move || records.votes()).await??;
     let votes = crate::records::report::worst_first(votes);
@@ -236,7 +241,8 @@ async fn private(ctx: Context<'_>, text: String) -> Result<(), DiscordError> {
     Ok(())
 }
 
-/// A file name staff may upload: a plain `.md` or `.txt` name that stays in the folder.
+/// A file name staff may upload: a plain `.md` or `.txt` name that stays in the folder. FAQ
+/// exports are larger than an upload may be, so they are copied into the folder instead.
 fn check_name(name: &str) -> Result<Format, String> {
     let path = Path::new(name);
     let plain = path.components().count() == 1
@@ -249,29 +255,42 @@ fn check_name(name: &str) -> Result<Format, String> {
             "\"{name}\" is not a plain file name: use a name like first-visit.md, without folders or a leading dot."
         ));
     }
-    Format::of(path).ok_or_else(|| {
-        format!("\"{name}\" is not a knowledge file: upload Markdown (.md) or plain text (.txt).")
-    })
+    let extension = path
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("md") => Ok(Format::Markdown),
+        Some("txt") => Ok(Format::PlainText),
+        _ => Err(format!(
+            "\"{name}\" is not a knowledge file: upload Markdown (.md) or plain text (.txt)."
+        )),
+    }
 }
 
+/// Backups kept of each knowledge file; older ones are deleted when a newer one is made.
+pub(crate) const BACKUPS_KEPT: usize = 20;
+
 /// Saves a pending upload: the replaced file goes to the backups folder first, then the new
-/// one is written atomically and the knowledge reloaded, so the next question uses it.
+/// one is written atomically and the knowledge reloaded, so the next question uses it. Two
+/// saves never interleave, so each keeps its own backup.
 pub(crate) fn save_upload(
     knowledge: &LiveKnowledge,
     data_dir: &Path,
     upload: &PendingUpload,
 ) -> Result<String, std::io::Error> {
     let target = knowledge.dir().join(&upload.name);
-    let mut backup_note = String::new();
-    if target.exists() {
-        let backup = backup_path(data_dir, &upload.name);
-        if let Some(folder) = backup.parent() {
-            std::fs::create_dir_all(folder)?;
-        }
-        write_atomically(&backup, &std::fs::read(&target)?)?;
-        backup_note = format!(" The previous version is kept as {}.", backup.display());
-    }
-    write_atomically(&target, &upload.bytes)?;
+    let backup_note = crate::live::one_write_at_a_time(|| {
+        let backup = if target.exists() {
+            Some(back_up(data_dir, &upload.name, &std::fs::read(&target)?)?)
+        } else {
+            None
+        };
+        write_atomically(&target, &upload.bytes)?;
+        Ok::<_, std::io::Error>(backup.map_or(String::new(), |backup| {
+            format!(" The previous version is kept as {}.", backup.display())
+        }))
+    })?;
     let status = knowledge.reload();
     let reloaded = match status {
         Ok(_) => "I'm answering from it now.".to_string(),
@@ -282,11 +301,54 @@ pub(crate) fn save_upload(
     Ok(format!("Saved {}. {reloaded}{backup_note}", upload.name))
 }
 
-fn backup_path(data_dir: &Path, name: &str) -> PathBuf {
+/// Keeps `bytes` as a new backup of the knowledge file `name`, named `NAME.TIME` (to the
+/// microsecond, and never over an existing backup), and deletes all but the newest
+/// [`BACKUPS_KEPT`] backups of that file. Returns the backup's path.
+pub(crate) fn back_up(data_dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    let folder = data_dir.join("backups");
+    std::fs::create_dir_all(&folder)?;
     let stamp = jiff::Timestamp::now()
-        .strftime("%Y%m%dT%H%M%SZ")
+        .strftime("%Y%m%dT%H%M%S%6fZ")
         .to_string();
-    data_dir.join("backups").join(format!("{name}.{stamp}"))
+    let mut backup = folder.join(format!("{name}.{stamp}"));
+    let mut n = 1;
+    while backup.exists() {
+        n += 1;
+        backup = folder.join(format!("{name}.{stamp}-{n}"));
+    }
+    write_atomically(&backup, bytes)?;
+    prune_backups(&folder, name)?;
+    Ok(backup)
+}
+
+/// Deletes the oldest backups of `name` beyond [`BACKUPS_KEPT`]; their names sort by time.
+fn prune_backups(folder: &Path, name: &str) -> std::io::Result<()> {
+    let prefix = format!("{name}.");
+    let mut backups: Vec<(String, PathBuf)> = std::fs::read_dir(folder)?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let file = entry.file_name().to_str()?.to_string();
+            let stamp = file.strip_prefix(&prefix)?;
+            // Only this file's backups: `a.md.2026…`, not `a.md.old.md.2026…`.
+            stamp
+                .starts_with(|c: char| c.is_ascii_digit())
+                .then(|| (stamp_key(stamp), entry.path()))
+        })
+        .collect();
+    backups.sort();
+    let excess = backups.len().saturating_sub(BACKUPS_KEPT);
+    for (_, path) in backups.into_iter().take(excess) {
+        std::fs::remove_file(path)?;
+    }
+    Ok(())
+}
+
+/// Orders `TIME` and `TIME-N` backups by time, then by N.
+fn stamp_key(stamp: &str) -> String {
+    match stamp.split_once('-') {
+        Some((time, n)) => format!("{time}-{n:0>6}"),
+        None => format!("{stamp}-{:0>6}", 1),
+    }
 }
 
 /// Takes a pending upload for `member`, if it is theirs.
@@ -376,7 +438,10 @@ pub(crate) async fn tell_staff(
         };
         let current: std::collections::BTreeSet<String> =
             status.errors().map(ToString::to_string).collect();
-        let new: Vec<&String> = current.difference(&known).collect();
+        let new: Vec<&crate::knowledge::Diagnostic> = status
+            .errors()
+            .filter(|error| !known.contains(&error.to_string()))
+            .collect();
         for error in &new {
             tracing::warn!("knowledge file problem: {error}");
         }
@@ -384,8 +449,7 @@ pub(crate) async fn tell_staff(
             let lines: Vec<String> = new
                 .iter()
                 .map(|error| {
-                    let path = error.split(':').next().unwrap_or_default();
-                    let still = if status.serving_last_good.iter().any(|p| p == path) {
+                    let still = if status.serving_last_good.contains(&error.path) {
                         " (still answering from its last good version)"
                     } else {
                         ""
@@ -431,8 +495,35 @@ mod tests {
             ".hidden.md",
             "notes.pdf",
             "noext",
+            "faq.csv",
+            "faq.jsonl",
+            "notes.markdown",
         ] {
             assert!(check_name(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn backups_never_overwrite_and_only_the_newest_are_kept() {
+        let data = tempfile::tempdir().unwrap();
+        let mut made = Vec::new();
+        for n in 0..BACKUPS_KEPT + 5 {
+            made.push(back_up(data.path(), "hours.md", format!("v{n}").as_bytes()).unwrap());
+        }
+        back_up(data.path(), "hours.md.old.md", b"other file").unwrap();
+        let mut kept: Vec<String> = std::fs::read_dir(data.path().join("backups"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        kept.sort_by_key(|text| {
+            text.trim_start_matches('v')
+                .parse::<usize>()
+                .unwrap_or(usize::MAX)
+        });
+        let expected: Vec<String> = (5..BACKUPS_KEPT + 5)
+            .map(|n| format!("v{n}"))
+            .chain(["other file".to_string()])
+            .collect();
+        assert_eq!(kept, expected);
     }
 }

@@ -79,16 +79,69 @@ pub enum Problem {
     #[error("placeholder to fill in: {0}")]
     Placeholder(String),
     /// A file in the knowledge folder that is neither Markdown nor plain text.
-    #[error("ignored: only Markdown (.md) and plain-text (.txt) files are read as knowledge")]
+    #[error(
+        "ignored: only Markdown (.md), plain-text (.txt) and FAQ export (.jsonl, .csv) files are read as knowledge"
+    )]
     Ignored,
+    /// A sub-folder that cannot be listed; the files in it are not read.
+    #[error("cannot read this folder, so its files are left out: {0}")]
+    UnreadableFolder(String),
+    /// A symbolic link: links are not followed, so a link can never bring in a file from
+    /// outside the knowledge folder.
+    #[error(
+        "skipped: this is a symbolic link, and links are not followed; copy the file into the knowledge folder instead"
+    )]
+    Symlink,
+    /// Two rows of an FAQ export ask the same question.
+    #[error(
+        "row: the question \"{question}\" is also asked on line {first_line}; both rows are kept, each with its own answer and wordings, but members will find the first one: merge them, or word them apart"
+    )]
+    DuplicateQuestion {
+        /// The question, as written in this row.
+        question: String,
+        /// The line of the row that asks it first.
+        first_line: usize,
+    },
+    /// An FAQ export with more rows than the limit.
+    #[error(
+        "the export has more than {limit} rows: split it into several files of at most {limit} rows"
+    )]
+    TooManyRows {
+        /// The most rows one export may have.
+        limit: usize,
+    },
+    /// The knowledge folder already holds as much as the bot answers from within its
+    /// promises (files are read in path order).
+    #[error(
+        "left out: with this file the knowledge folder would hold more than {0}, the most faqbot reads; move files you do not need elsewhere"
+    )]
+    FolderFull(String),
+    /// A synonym line with more terms than the limit.
+    #[error(
+        "synonyms: this line has {terms} terms, more than the limit of {limit}: a line lists words that mean the same, so split it into lines of true equivalents"
+    )]
+    TooManySynonyms {
+        /// How many terms the line has.
+        terms: usize,
+        /// The most terms a line may have.
+        limit: usize,
+    },
     /// A synonym without any word (only punctuation or emoji), so it can never match.
     #[error("synonyms: \"{0}\" has no words to match, so it is ignored")]
     SynonymWithoutWords(String),
     /// A term that stands in two synonym lines, which would silently merge them.
     #[error(
-        "synonyms: \"{0}\" is already in another line; each word or phrase may stand in one line only"
+        "synonyms: \"{term}\" is already in line {first_line}; each word or phrase may stand in one line only"
     )]
-    DuplicateSynonym(String),
+    DuplicateSynonym {
+        /// The term as written here.
+        term: String,
+        /// The line where it stands first.
+        first_line: usize,
+    },
+    /// A term listed twice in its own synonym line.
+    #[error("synonyms: \"{0}\" is listed twice in this line; the second is ignored")]
+    RepeatedSynonym(String),
 }
 
 impl Problem {
@@ -97,16 +150,19 @@ impl Problem {
         match self {
             Problem::Placeholder(_)
             | Problem::Ignored
+            | Problem::Symlink
+            | Problem::DuplicateQuestion { .. }
             | Problem::SynonymWithoutWords(_)
-            | Problem::DuplicateSynonym(_) => Severity::Warning,
+            | Problem::DuplicateSynonym { .. }
+            | Problem::RepeatedSynonym(_) => Severity::Warning,
             _ => Severity::Error,
         }
     }
 }
 
-/// A [`Problem`] at a place in a knowledge file.
+/// A [`Problem`] at a place in a knowledge file, shown as `path:line: severity: message`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{path}:{line}: {severity}: {problem}", severity = self.severity())]
+#[error("{}:{line}: {severity}: {problem}", quoted(.path), severity = self.severity())]
 pub struct Diagnostic {
     /// The file, relative to the knowledge folder, with `/` separators.
     pub path: String,
@@ -134,6 +190,34 @@ impl Diagnostic {
     /// Whether the problem keeps the file out of the index.
     pub fn is_error(&self) -> bool {
         self.severity() == Severity::Error
+    }
+
+    /// The diagnostic with its path under `root`, as `check` prints it.
+    pub fn under(&self, root: &std::path::Path) -> String {
+        let path = root.join(&self.path).display().to_string();
+        format!(
+            "{}:{}: {}: {}",
+            quoted(&path),
+            self.line,
+            self.severity(),
+            self.problem
+        )
+    }
+}
+
+/// A file name as it can be shown on one `path:line:` line: quoted and escaped when it holds
+/// what would break or forge such a line (a newline, a `:`, a quote, control characters, or
+/// spaces at its ends).
+pub fn quoted(path: &str) -> std::borrow::Cow<'_, str> {
+    let plain = !path.is_empty()
+        && path.trim() == path
+        && !path
+            .chars()
+            .any(|c| c == ':' || c == '"' || c == '\\' || c.is_control());
+    if plain {
+        std::borrow::Cow::Borrowed(path)
+    } else {
+        std::borrow::Cow::Owned(format!("{path:?}"))
     }
 }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::diagnostics::{Diagnostic, Located, Problem};
 use super::front_matter::{self, FrontMatter};
 use super::outline::Outline;
-use super::passages::{self, MAX_PASSAGE_CHARS};
+use super::passages::{self, MAX_HEADING_CHARS, MAX_PASSAGE_CHARS};
 use super::{faq_rows, markdown, placeholders, plain};
 
 /// The formats staff can write knowledge in.
@@ -110,8 +110,19 @@ pub struct ParsedFile {
 
 /// Reads one knowledge file's bytes. `source` is its path relative to the knowledge folder.
 pub fn parse(source: &str, format: Format, bytes: &[u8]) -> ParsedFile {
+    parse_within(source, format, bytes, super::MAX_PASSAGES)
+}
+
+/// [`parse`], refusing a file that makes more than `max_passages` passages as soon as it
+/// does, before it has cost the memory of all of them.
+pub(crate) fn parse_within(
+    source: &str,
+    format: Format,
+    bytes: &[u8],
+    max_passages: usize,
+) -> ParsedFile {
     let located = |(line, problem): Located| Diagnostic::new(source, line, problem);
-    match parse_located(source, format, bytes) {
+    match parse_located(source, format, bytes, max_passages) {
         Ok((document, warnings)) => ParsedFile {
             document: Some(document),
             diagnostics: warnings.into_iter().map(located).collect(),
@@ -127,6 +138,7 @@ fn parse_located(
     source: &str,
     format: Format,
     bytes: &[u8],
+    max_passages: usize,
 ) -> Result<(Document, Vec<Located>), Located> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err((1, Problem::Empty));
@@ -142,8 +154,16 @@ fn parse_located(
         (line, Problem::NotUtf8)
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Old Mac files end lines with a lone CR: without this, front matter would not be found
+    // and every line would be cited as line 1.
+    let text = if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
+    let text = text.as_ref();
     if matches!(format, Format::JsonLines | Format::Csv) {
-        return rows_document(source, format, text);
+        return rows_document(source, format, text, max_passages);
     }
     let split = front_matter::split(text)?;
     let outline = match format {
@@ -154,7 +174,7 @@ fn parse_located(
         return Err((split.body_line, Problem::NoText));
     }
     check_questions(&split.front, &outline, split.yaml)?;
-    let document = assemble(source, split.front, outline);
+    let document = assemble(source, split.front, outline, max_passages)?;
     Ok((document, placeholders::find(text)))
 }
 
@@ -163,6 +183,7 @@ fn rows_document(
     source: &str,
     format: Format,
     text: &str,
+    max_passages: usize,
 ) -> Result<(Document, Vec<Located>), Located> {
     let rows = match format {
         Format::Csv => faq_rows::read_csv(text, 1),
@@ -170,36 +191,28 @@ fn rows_document(
     };
     // The first bad row stops the file; `check` shows it, and fixing rows one at a time is
     // how staff work through an export.
-    let rows = rows.map_err(|mut errors| errors.remove(0))?;
+    let mut rows = rows.map_err(|mut errors| errors.remove(0))?;
     if rows.is_empty() {
         return Err((1, Problem::NoText));
     }
-    let mut front = FrontMatter::default();
-    for row in &rows {
-        if !row.aliases.is_empty() {
-            front.questions.insert(
-                row.question.clone(),
-                front_matter::OneOrMany::Many(row.aliases.clone()),
-            );
-        }
-    }
-    let outline = faq_rows::outline(&rows);
-    let mut document = assemble(source, front, outline);
-    // A row's own topic (MedQuAD's `focus`) titles its passages.
-    let mut titles: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-    for row in &rows {
-        if let Some(title) = &row.title {
-            titles
-                .entry(row.question.as_str())
-                .or_insert(title.as_str());
-        }
-    }
+    let mut warnings = faq_rows::duplicates(&rows);
+    let outline = faq_rows::outline(&mut rows);
+    let mut document = assemble(source, FrontMatter::default(), outline, max_passages)?;
+    // Each row's own topic (MedQuAD's `focus`) and wordings go to its own passages, found by
+    // the row's line: rows may ask the same question and still keep their own.
+    let by_line: std::collections::HashMap<usize, &faq_rows::Row> =
+        rows.iter().map(|row| (row.line, row)).collect();
     for passage in &mut document.passages {
-        if let Some(title) = passage.heading.as_deref().and_then(|h| titles.get(h)) {
-            passage.title = (*title).to_string();
+        if let Some(row) = by_line.get(&passage.line) {
+            if let Some(title) = &row.title {
+                passage.title = passages::cut_at_word(title, MAX_HEADING_CHARS).to_string();
+            }
+            passage.alternative_questions.clone_from(&row.aliases);
         }
     }
-    Ok((document, placeholders::find(text)))
+    warnings.extend(placeholders::find(text));
+    warnings.sort_by_key(|(line, _)| *line);
+    Ok((document, warnings))
 }
 
 /// Every `questions:` key must name a heading, or the alternative wordings would be lost.
@@ -227,14 +240,24 @@ fn same_heading(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
-fn assemble(source: &str, front: FrontMatter, outline: Outline) -> Document {
+fn assemble(
+    source: &str,
+    front: FrontMatter,
+    outline: Outline,
+    max_passages: usize,
+) -> Result<Document, Located> {
     let title = front
         .title
         .clone()
         .or(outline.title)
         .unwrap_or_else(|| title_from_file_name(source));
+    let title = passages::cut_at_word(&title, MAX_HEADING_CHARS).to_string();
     let mut passages = Vec::new();
     for section in &outline.sections {
+        let heading = section
+            .heading
+            .as_deref()
+            .map(|heading| passages::cut_at_word(heading, MAX_HEADING_CHARS).to_string());
         let mut alternatives = front.aliases.clone();
         if let Some(heading) = &section.heading {
             for (named, wordings) in &front.questions {
@@ -243,10 +266,13 @@ fn assemble(source: &str, front: FrontMatter, outline: Outline) -> Document {
                 }
             }
         }
+        if passages.len() > max_passages {
+            return Err(too_many_passages());
+        }
         for piece in passages::split(section, MAX_PASSAGE_CHARS) {
             passages.push(Passage {
                 title: title.clone(),
-                heading: section.heading.clone(),
+                heading: heading.clone(),
                 alternative_questions: alternatives.clone(),
                 text: piece.text,
                 plain: piece.plain,
@@ -255,7 +281,10 @@ fn assemble(source: &str, front: FrontMatter, outline: Outline) -> Document {
             });
         }
     }
-    Document {
+    if passages.len() > max_passages {
+        return Err(too_many_passages());
+    }
+    Ok(Document {
         source: source.to_string(),
         title,
         aliases: front.aliases,
@@ -264,7 +293,14 @@ fn assemble(source: &str, front: FrontMatter, outline: Outline) -> Document {
         author: front.author.or(outline.author),
         sources: front.sources,
         passages,
-    }
+    })
+}
+
+fn too_many_passages() -> Located {
+    (
+        1,
+        Problem::FolderFull(format!("{} passages", super::MAX_PASSAGES)),
+    )
 }
 
 /// `massage-therapy-for-insomnia.txt` reads as "Massage therapy for insomnia".
@@ -369,5 +405,78 @@ mod tests {
             file.document.unwrap().passages[0].text,
             "Hello there, friend."
         );
+    }
+
+    /// Before: lone-CR line endings hid the front matter (its YAML was quoted to members) and
+    /// every line was cited as line 1.
+    #[test]
+    fn lone_cr_line_endings_read_like_newlines() {
+        let text = "---\rtitle: Parking\r---\r\r## Is there parking?\r\rYes, behind the clinic.\r\r## Is it free?\r\rFor two hours.\r";
+        let file = parse("parking.md", Format::Markdown, text.as_bytes());
+        let document = file.document.expect("loads");
+        assert_eq!(document.title, "Parking");
+        let cited: Vec<(usize, &str)> = document
+            .passages
+            .iter()
+            .map(|p| (p.line, p.text.as_str()))
+            .collect();
+        assert_eq!(
+            cited,
+            vec![(5, "Yes, behind the clinic."), (9, "For two hours.")]
+        );
+        assert!(document.passages.iter().all(|p| !p.text.contains("title:")));
+    }
+
+    /// Before: two rows asking the same question shared one row's aliases (the other's were
+    /// lost) and one row's topic.
+    #[test]
+    fn rows_asking_the_same_question_keep_their_own_answers_and_wordings() {
+        let text = concat!(
+            "{\"question\": \"Do you sell gift cards?\", \"answer\": \"Yes, at the desk.\", \"title\": \"Gifts\", \"aliases\": [\"voucher\"]}\n",
+            "{\"question\": \"do you sell gift cards?\", \"answer\": \"Also online.\", \"title\": \"Shop\", \"aliases\": [\"e-gift\"]}\n",
+        );
+        let file = parse("faq.jsonl", Format::JsonLines, text.as_bytes());
+        let document = file.document.clone().expect("loads");
+        let passages: Vec<(&str, &str, Vec<String>)> = document
+            .passages
+            .iter()
+            .map(|p| {
+                (
+                    p.title.as_str(),
+                    p.text.as_str(),
+                    p.alternative_questions.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            passages,
+            vec![
+                ("Gifts", "Yes, at the desk.", vec!["voucher".to_string()]),
+                ("Shop", "Also online.", vec!["e-gift".to_string()]),
+            ]
+        );
+        assert_eq!(
+            errors(&file),
+            vec![(
+                2,
+                Problem::DuplicateQuestion {
+                    question: "do you sell gift cards?".into(),
+                    first_line: 1
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn headings_and_titles_are_bounded() {
+        let long = "why ".repeat(500);
+        let text = format!("# {long}\n\n## {long}?\n\nBecause.\n");
+        let document = parse("long.md", Format::Markdown, text.as_bytes())
+            .document
+            .expect("loads");
+        let passage = &document.passages[0];
+        assert!(passage.title.chars().count() <= MAX_HEADING_CHARS);
+        let heading = passage.heading.as_deref().unwrap_or_default();
+        assert!(heading.chars().count() <= MAX_HEADING_CHARS && heading.ends_with("why"));
     }
 }

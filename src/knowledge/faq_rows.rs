@@ -31,6 +31,12 @@ struct CsvRow {
     aliases: Option<String>,
 }
 
+/// The most rows one export may have. Each row is a passage with its own index entries and
+/// wordings, so rows cost time and memory however short they are: 1.46 million tiny rows (a
+/// 64 MiB CSV) took 33 s and 1.3 GB to load. MedQuAD's 16,407 rows fit with room to spare;
+/// the worst case at this limit is measured in the README.
+pub const MAX_EXPORT_ROWS: usize = 25_000;
+
 /// One row read: its line, question, answer, topic and other wordings.
 pub(crate) struct Row {
     pub line: usize,
@@ -49,6 +55,9 @@ pub(crate) fn read_jsonl(text: &str, first_line: usize) -> Result<Vec<Row>, Vec<
             continue;
         }
         let at = first_line + index;
+        if rows.len() == MAX_EXPORT_ROWS {
+            return Err(vec![(at, too_many_rows())]);
+        }
         match serde_json::from_str::<JsonRow>(line) {
             Ok(row) => match checked(at, row.question, row.answer) {
                 Ok((question, answer)) => rows.push(Row {
@@ -91,36 +100,51 @@ pub(crate) fn read_csv(text: &str, first_line: usize) -> Result<Vec<Row>, Vec<Lo
     }
     let mut rows = Vec::new();
     let mut errors = Vec::new();
-    for record in reader.deserialize::<CsvRow>() {
-        match record {
-            Ok(row) => {
-                // The reader's position is past the record; its own line is kept in errors only,
-                // so count from the rows read.
-                let at = first_line + rows.len() + errors.len() + 1;
-                match checked(at, row.question, row.answer) {
-                    Ok((question, answer)) => rows.push(Row {
-                        line: at,
-                        question,
-                        answer,
-                        title: row.title.filter(|t| !t.trim().is_empty()),
-                        aliases: row
-                            .aliases
-                            .unwrap_or_default()
-                            .split('|')
-                            .map(str::trim)
-                            .filter(|a| !a.is_empty())
-                            .map(str::to_string)
-                            .collect(),
-                    }),
-                    Err(problem) => errors.push(problem),
-                }
-            }
+    let mut record = csv::StringRecord::new();
+    loop {
+        // The record's own position: after an answer quoted over several lines, counting
+        // rows would cite the next row on the wrong line.
+        let read = reader.read_record(&mut record);
+        let at = record
+            .position()
+            .map_or(first_line, |p| first_line + p.line() as usize - 1);
+        match read {
+            Ok(false) => break,
+            Ok(true) => {}
             Err(err) => {
                 let at = err
                     .position()
-                    .map_or(first_line, |p| first_line + p.line() as usize - 1);
+                    .map_or(at, |p| first_line + p.line() as usize - 1);
                 errors.push((at, Problem::Row(err.to_string())));
+                continue;
             }
+        }
+        if rows.len() == MAX_EXPORT_ROWS {
+            return Err(vec![(at, too_many_rows())]);
+        }
+        let row = match record.deserialize::<CsvRow>(Some(&headers)) {
+            Ok(row) => row,
+            Err(err) => {
+                errors.push((at, Problem::Row(err.to_string())));
+                continue;
+            }
+        };
+        match checked(at, row.question, row.answer) {
+            Ok((question, answer)) => rows.push(Row {
+                line: at,
+                question,
+                answer,
+                title: row.title.filter(|t| !t.trim().is_empty()),
+                aliases: row
+                    .aliases
+                    .unwrap_or_default()
+                    .split('|')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            }),
+            Err(problem) => errors.push(problem),
         }
     }
     if errors.is_empty() {
@@ -128,6 +152,34 @@ pub(crate) fn read_csv(text: &str, first_line: usize) -> Result<Vec<Row>, Vec<Lo
     } else {
         Err(errors)
     }
+}
+
+fn too_many_rows() -> Problem {
+    Problem::TooManyRows {
+        limit: MAX_EXPORT_ROWS,
+    }
+}
+
+/// A warning for every row asking a question an earlier row asks (ignoring case and spaces).
+pub(crate) fn duplicates(rows: &[Row]) -> Vec<Located> {
+    let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut warnings = Vec::new();
+    for row in rows {
+        let key = row.question.to_lowercase();
+        match first.get(&key) {
+            Some(&first_line) => warnings.push((
+                row.line,
+                Problem::DuplicateQuestion {
+                    question: row.question.clone(),
+                    first_line,
+                },
+            )),
+            None => {
+                first.insert(key, row.line);
+            }
+        }
+    }
+    warnings
 }
 
 fn checked(
@@ -146,15 +198,17 @@ fn checked(
     Ok((collapse_spaces(&question), answer.trim().to_string()))
 }
 
-/// The rows as an outline: one FAQ section per row.
-pub(crate) fn outline(rows: &[Row]) -> Outline {
+/// The rows as an outline: one FAQ section per row. The answers move into it (a large export
+/// holds tens of megabytes of them); the rows keep their other fields.
+pub(crate) fn outline(rows: &mut [Row]) -> Outline {
     let mut outline = Outline::default();
     for row in rows {
         outline.open_section(Some(row.question.clone()), row.line);
+        let text = std::mem::take(&mut row.answer);
         outline.push_block(Block {
             line: row.line,
-            plain: collapse_spaces(&row.answer),
-            text: row.answer.clone(),
+            plain: collapse_spaces(&text),
+            text,
         });
     }
     outline
@@ -193,5 +247,31 @@ mod tests {
         assert_eq!(rows[0].line, 2);
         let errors = read_csv("q,a\nx,y\n", 1).err().expect("needs headers");
         assert!(errors[0].1.to_string().contains("question"));
+    }
+
+    /// Before: after an answer quoted over several lines, the next row was cited on the
+    /// wrong line.
+    #[test]
+    fn csv_rows_are_cited_on_their_own_lines() {
+        let text = "question,answer\n\"Q1?\",\"Line one.\nLine two.\nLine three.\"\n\"Q2?\",\"A2.\"\n\"Q3?\",\"\"\n";
+        let errors = read_csv(text, 1).err().expect("Q3 has no answer");
+        assert_eq!(errors[0].0, 6, "{errors:?}");
+        let rows = read_csv(&text.replace(",\"\"\n", ",\"A3.\"\n"), 1).unwrap_or_else(|_| panic!());
+        let lines: Vec<usize> = rows.iter().map(|row| row.line).collect();
+        assert_eq!(lines, vec![2, 5, 6]);
+    }
+
+    #[test]
+    fn an_export_over_the_row_limit_is_refused_at_the_first_row_too_many() {
+        let mut text = String::from("question,answer\n");
+        for n in 0..=MAX_EXPORT_ROWS {
+            text.push_str(&format!("q{n}?,a{n}.\n"));
+        }
+        let errors = read_csv(&text, 1).err().expect("too many rows");
+        assert_eq!(errors[0].0, MAX_EXPORT_ROWS + 2);
+        assert!(matches!(errors[0].1, Problem::TooManyRows { .. }));
+        let jsonl = "{\"question\": \"q?\", \"answer\": \"a.\"}\n".repeat(MAX_EXPORT_ROWS + 1);
+        let errors = read_jsonl(&jsonl, 1).err().expect("too many rows");
+        assert_eq!(errors[0].0, MAX_EXPORT_ROWS + 1);
     }
 }

@@ -4,7 +4,7 @@
 //! every term in a line means the same as every other. This module only reads and validates
 //! the file; the search decides how the terms are analysed and applied to a question.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::diagnostics::{Diagnostic, Problem};
 
@@ -27,60 +27,77 @@ pub struct SynonymGroup {
     pub line: usize,
 }
 
+/// The most terms one line may list. A line is a handful of true equivalents; each term
+/// of a matched line becomes an alternative in the query, so a huge line (a pasted word list)
+/// would make every question and keystroke that touches it slow: 10,000 terms cost 270 ms a
+/// question. The worst case at this limit is measured in the README.
+pub const MAX_SYNONYM_TERMS: usize = 32;
+
 impl Synonyms {
     /// Reads the synonyms file's text. Errors make the whole file unusable (the previous
     /// search keeps no synonyms rather than wrong ones); warnings are returned beside it.
     pub fn parse(source: &str, text: &str) -> Result<(Synonyms, Vec<Diagnostic>), Diagnostic> {
-        let table: BTreeMap<String, Vec<String>> = toml::from_str(text).map_err(|err| {
-            let line = err
-                .span()
-                .map_or(1, |span| 1 + text[..span.start].matches('\n').count());
-            Diagnostic::new(source, line, Problem::Synonyms(err.message().to_string()))
-        })?;
-        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let line_at = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
+        let table: BTreeMap<toml::Spanned<String>, Vec<String>> =
+            toml::from_str(text).map_err(|err| {
+                let line = err.span().map_or(1, |span| line_at(span.start));
+                Diagnostic::new(source, line, Problem::Synonyms(err.message().to_string()))
+            })?;
+        // In file order: a warning about a term in two lines points at the second one.
+        let mut lines: Vec<(usize, String, Vec<String>)> = table
+            .into_iter()
+            .map(|(key, terms)| (line_at(key.span().start), key.into_inner(), terms))
+            .collect();
+        lines.sort_by_key(|(line, _, _)| *line);
+        let mut seen: HashMap<String, usize> = HashMap::new();
         let mut warnings = Vec::new();
         let mut groups = Vec::new();
-        for (key, terms) in table {
-            let line = line_of_key(text, &key);
-            let mut group = Vec::new();
+        for (line, key, terms) in lines {
+            let count = 1 + terms.len();
+            if count > MAX_SYNONYM_TERMS {
+                return Err(Diagnostic::new(
+                    source,
+                    line,
+                    Problem::TooManySynonyms {
+                        terms: count,
+                        limit: MAX_SYNONYM_TERMS,
+                    },
+                ));
+            }
+            let mut group: Vec<String> = Vec::new();
             for term in std::iter::once(key).chain(terms) {
                 let normalized = term.trim().to_lowercase();
                 if normalized.is_empty() {
                     continue;
                 }
-                if seen.insert(normalized.clone(), line).is_some() {
+                if group.contains(&normalized) {
                     warnings.push(Diagnostic::new(
                         source,
                         line,
-                        Problem::DuplicateSynonym(term.clone()),
+                        Problem::RepeatedSynonym(term.clone()),
                     ));
                     continue;
                 }
+                if let Some(&first_line) = seen.get(&normalized) {
+                    warnings.push(Diagnostic::new(
+                        source,
+                        line,
+                        Problem::DuplicateSynonym {
+                            term: term.clone(),
+                            first_line,
+                        },
+                    ));
+                    continue;
+                }
+                seen.insert(normalized.clone(), line);
                 group.push(normalized);
             }
             if group.len() > 1 {
                 groups.push(SynonymGroup { terms: group, line });
             }
         }
-        groups.sort_by_key(|group| group.line);
         Ok((Synonyms { groups }, warnings))
     }
-}
-
-/// TOML tables do not keep their keys' places; find the line that defines `key`.
-fn line_of_key(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|line| {
-            let line = line.trim_start();
-            let bare = line.strip_prefix(key);
-            let quoted = line
-                .strip_prefix('"')
-                .and_then(|rest| rest.strip_prefix(key))
-                .and_then(|rest| rest.strip_prefix('"'));
-            bare.or(quoted)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map_or(1, |index| index + 1)
 }
 
 #[cfg(test)]
@@ -131,5 +148,53 @@ mod tests {
         assert_eq!(warnings.len(), 1);
         assert_eq!(warnings[0].line, 2);
         assert_eq!(synonyms.groups.len(), 2);
+    }
+
+    /// Before: keys were read in alphabetical order, so the warning named the wrong line.
+    #[test]
+    fn duplicate_warnings_point_at_the_later_line_in_file_order() {
+        let text = "zebra = [\"massage\"]\napple = [\"massage\", \"rub\"]\n";
+        let (_, warnings) = Synonyms::parse("s.toml", text).unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].line, 2);
+        assert_eq!(
+            warnings[0].problem,
+            Problem::DuplicateSynonym {
+                term: "massage".into(),
+                first_line: 1
+            }
+        );
+    }
+
+    /// Before: a term repeated in its own line was called "already in another line".
+    #[test]
+    fn a_term_repeated_in_its_own_line_says_so() {
+        let (synonyms, warnings) =
+            Synonyms::parse("s.toml", "price = [\"cost\", \"Cost\"]\n").unwrap();
+        assert_eq!(warnings[0].problem, Problem::RepeatedSynonym("Cost".into()));
+        assert!(
+            warnings[0]
+                .to_string()
+                .contains("listed twice in this line")
+        );
+        assert_eq!(synonyms.groups[0].terms, vec!["price", "cost"]);
+    }
+
+    #[test]
+    fn a_line_over_the_term_limit_is_an_error_with_its_line() {
+        let terms: Vec<String> = (0..MAX_SYNONYM_TERMS)
+            .map(|n| format!("\"t{n}\""))
+            .collect();
+        let text = format!("ok = [\"fine\"]\nhuge = [{}]\n", terms.join(", "));
+        let err = Synonyms::parse("s.toml", &text).unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(
+            matches!(err.problem, Problem::TooManySynonyms { .. }),
+            "{err}"
+        );
+        let fits: Vec<String> = (1..MAX_SYNONYM_TERMS)
+            .map(|n| format!("\"t{n}\""))
+            .collect();
+        assert!(Synonyms::parse("s.toml", &format!("t0 = [{}]\n", fits.join(", "))).is_ok());
     }
 }

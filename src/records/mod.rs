@@ -8,7 +8,7 @@
 pub mod report;
 pub mod sqlite;
 
-pub use sqlite::SqliteRecords;
+pub use sqlite::{RecordsReader, SqliteRecords};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;

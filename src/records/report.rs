@@ -7,16 +7,17 @@
 //! programmers.
 
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::io::Write;
 use std::time::SystemTime;
 
 use super::{Asked, PassageVotes};
 
 /// How alike two questions' term sets must be (shared terms / all terms) to count as one
-/// question. 0.6 joins "massage help sleep" with "massage help sleep night", but keeps
-/// "massage help sleep" apart from "massage help back pain".
-const SAME_QUESTION: f64 = 0.6;
+/// question, as a fraction: 3/5 joins "massage help sleep" with "massage help sleep night",
+/// but keeps "massage help sleep" apart from "massage help back pain". Kept as integers so
+/// that comparisons are exact.
+const SAME_QUESTION: (usize, usize) = (3, 5);
 
 /// Wordings kept per gap: enough to show staff how members phrase it, short enough to read.
 const MAX_WORDINGS: usize = 3;
@@ -57,28 +58,7 @@ pub fn gaps(asked: &[Asked]) -> Vec<Gap> {
     // result does not depend on the order the caller passed.
     asked.sort_by_key(|a| a.at);
 
-    let mut groups: Vec<Group> = Vec::new();
-    for question in asked {
-        let key = Key::of(&question.question);
-        let best = groups
-            .iter_mut()
-            .map(|group| (group.key.similarity(&key), group))
-            .filter(|(similarity, _)| *similarity >= SAME_QUESTION)
-            // The first of equally similar groups, so earlier topics win ties.
-            .fold(None::<(f64, &mut Group)>, |best, candidate| match best {
-                Some(best) if best.0 >= candidate.0 => Some(best),
-                _ => Some(candidate),
-            });
-        match best {
-            Some((_, group)) => group.add(question),
-            None => {
-                let mut group = Group::new(key);
-                group.add(question);
-                groups.push(group);
-            }
-        }
-    }
-
+    let (groups, _) = group(asked);
     let mut gaps: Vec<Gap> = groups.into_iter().map(Group::into_gap).collect();
     gaps.sort_by(|a, b| {
         b.count
@@ -87,6 +67,30 @@ pub fn gaps(asked: &[Asked]) -> Vec<Gap> {
             .then_with(|| a.example.cmp(&b.example))
     });
     gaps
+}
+
+/// Gathers questions (oldest first) into groups; also says how many groups questions were
+/// compared with in all, which stays near the number of questions.
+fn group(asked: Vec<&Asked>) -> (Vec<Group>, usize) {
+    let keys: Vec<Key> = crate::search::terms_each(asked.iter().map(|a| a.question.as_str()))
+        .into_iter()
+        .zip(&asked)
+        .map(|(terms, question)| Key::of(terms, &question.question))
+        .collect();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index = Index::new(&keys);
+    for (question, key) in asked.into_iter().zip(keys) {
+        match index.best(&key, &groups) {
+            Some(group) => groups[group].add(question),
+            None => {
+                index.insert(&key, groups.len());
+                let mut group = Group::new(key);
+                group.add(question);
+                groups.push(group);
+            }
+        }
+    }
+    (groups, index.compared)
 }
 
 /// Passages worst first: the largest share of "Not helpful", then the most "Not helpful"
@@ -131,12 +135,12 @@ pub fn write_text(
             .max()
             .unwrap_or(1);
         for gap in gaps {
-            let mut line = format!("  {:>width$}×  {}", gap.count, gap.example);
+            let mut line = format!("  {:>width$}×  {}", gap.count, printable(&gap.example));
             let others: Vec<String> = gap
                 .wordings
                 .iter()
                 .filter(|wording| **wording != gap.example)
-                .map(|wording| format!("\"{wording}\""))
+                .map(|wording| format!("\"{}\"", printable(wording)))
                 .collect();
             if !others.is_empty() {
                 line.push_str(&format!("   (also: {})", others.join(", ")));
@@ -177,7 +181,9 @@ pub fn write_text(
             writeln!(
                 out,
                 "  {:<width$}  helpful {}  not helpful {}",
-                passage.source, passage.helpful, passage.not_helpful
+                printable(&passage.source),
+                passage.helpful,
+                passage.not_helpful
             )?;
         }
     }
@@ -187,34 +193,156 @@ pub fn write_text(
 /// What two questions are compared by.
 #[derive(Debug, PartialEq)]
 enum Key {
-    /// The question's search terms.
-    Terms(BTreeSet<String>),
+    /// The question's search terms, without repeats.
+    Terms(Vec<String>),
     /// A question with no search terms ("hi?", "what is it"): its lowercased wording.
     Text(String),
 }
 
 impl Key {
-    fn of(question: &str) -> Key {
-        let terms: BTreeSet<String> = crate::search::terms(question).into_iter().collect();
+    fn of(mut terms: Vec<String>, question: &str) -> Key {
+        terms.sort();
+        terms.dedup();
         if terms.is_empty() {
             Key::Text(normalized(question).to_lowercase())
         } else {
             Key::Terms(terms)
         }
     }
+}
 
-    /// Jaccard similarity of term sets; wordings without terms only match themselves.
-    fn similarity(&self, other: &Key) -> f64 {
-        match (self, other) {
-            (Key::Terms(a), Key::Terms(b)) => {
-                let shared = a.intersection(b).count();
-                let all = a.union(b).count();
-                shared as f64 / all as f64
+/// Finds the group a question belongs to without comparing it with every group, which took
+/// 41 s for 16,000 distinct questions. Prefix filtering (as in Bayardo et al., "Scaling up
+/// all pairs similarity search"): with the terms of every key in one order, rarest first, two
+/// sets alike enough share a term among the first `n - ceil(t n) + 1` of each, so only groups
+/// indexed under one of the question's first terms are compared, and the result is the same.
+struct Index {
+    /// How many questions use each term: the order is rarest first, then alphabetical.
+    frequency: HashMap<String, usize>,
+    /// Groups by the terms of their key's prefix.
+    by_term: HashMap<String, Vec<usize>>,
+    /// Groups of questions without terms, by wording.
+    by_text: HashMap<String, usize>,
+    /// The last question each group was compared with, to compare each group once.
+    seen: Vec<usize>,
+    question: usize,
+    /// How many times a question was compared with a group.
+    compared: usize,
+}
+
+impl Index {
+    fn new(keys: &[Key]) -> Index {
+        let mut frequency: HashMap<String, usize> = HashMap::new();
+        for key in keys {
+            if let Key::Terms(terms) = key {
+                for term in terms {
+                    *frequency.entry(term.clone()).or_default() += 1;
+                }
             }
-            (Key::Text(a), Key::Text(b)) if a == b => 1.0,
-            _ => 0.0,
+        }
+        Index {
+            frequency,
+            by_term: HashMap::new(),
+            by_text: HashMap::new(),
+            seen: Vec::new(),
+            question: 0,
+            compared: 0,
         }
     }
+
+    /// The first terms of `terms` in the index's order, as many as prefix filtering needs.
+    fn prefix<'t>(&self, terms: &'t [String]) -> Vec<&'t str> {
+        let mut ordered: Vec<&str> = terms.iter().map(String::as_str).collect();
+        ordered.sort_by_key(|term| (self.frequency.get(*term).copied().unwrap_or(0), *term));
+        let (num, den) = SAME_QUESTION;
+        let needed = (num * terms.len()).div_ceil(den);
+        ordered.truncate(terms.len() + 1 - needed.max(1));
+        ordered
+    }
+
+    fn insert(&mut self, key: &Key, group: usize) {
+        self.seen.push(usize::MAX);
+        match key {
+            Key::Text(text) => {
+                self.by_text.entry(text.clone()).or_insert(group);
+            }
+            Key::Terms(terms) => {
+                for term in self.prefix(terms) {
+                    self.by_term
+                        .entry(term.to_string())
+                        .or_default()
+                        .push(group);
+                }
+            }
+        }
+    }
+
+    /// The most alike group at least [`SAME_QUESTION`] alike; the earliest on a tie, so
+    /// earlier topics win.
+    fn best(&mut self, key: &Key, groups: &[Group]) -> Option<usize> {
+        self.question += 1;
+        let terms = match key {
+            Key::Text(text) => return self.by_text.get(text).copied(),
+            Key::Terms(terms) => terms,
+        };
+        let mut best: Option<(usize, (usize, usize))> = None;
+        for term in self.prefix(terms) {
+            let Some(candidates) = self.by_term.get(term) else {
+                continue;
+            };
+            for &group in candidates {
+                if std::mem::replace(&mut self.seen[group], self.question) == self.question {
+                    continue;
+                }
+                let Key::Terms(other) = &groups[group].key else {
+                    continue;
+                };
+                self.compared += 1;
+                let alike = overlap(terms, other);
+                if !at_least(alike, SAME_QUESTION) {
+                    continue;
+                }
+                let better = match best {
+                    None => true,
+                    Some((earlier, so_far)) => match compare(alike, so_far) {
+                        Ordering::Greater => true,
+                        Ordering::Equal => group < earlier,
+                        Ordering::Less => false,
+                    },
+                };
+                if better {
+                    best = Some((group, alike));
+                }
+            }
+        }
+        best.map(|(group, _)| group)
+    }
+}
+
+/// Shared terms and all terms of two sorted term lists: their Jaccard similarity as a
+/// fraction.
+fn overlap(a: &[String], b: &[String]) -> (usize, usize) {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            Ordering::Less => i += 1,
+            Ordering::Greater => j += 1,
+            Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    (shared, a.len() + b.len() - shared)
+}
+
+fn at_least((shared, all): (usize, usize), (num, den): (usize, usize)) -> bool {
+    shared * den >= num * all
+}
+
+fn compare((a_shared, a_all): (usize, usize), (b_shared, b_all): (usize, usize)) -> Ordering {
+    (a_shared * b_all).cmp(&(b_shared * a_all))
 }
 
 /// Questions asked the same way (or near enough), being gathered.
@@ -224,6 +352,8 @@ struct Group {
     key: Key,
     /// Distinct wordings (by lowercase) with how often each was used, first seen first.
     wordings: Vec<(String, usize)>,
+    /// Where each wording (by [`wording_key`]) is in `wordings`.
+    positions: HashMap<String, usize>,
     count: usize,
     not_helpful: usize,
     last_asked: SystemTime,
@@ -234,6 +364,7 @@ impl Group {
         Group {
             key,
             wordings: Vec::new(),
+            positions: HashMap::new(),
             count: 0,
             not_helpful: 0,
             last_asked: SystemTime::UNIX_EPOCH,
@@ -245,14 +376,12 @@ impl Group {
         self.not_helpful += usize::from(asked.not_helpful);
         self.last_asked = self.last_asked.max(asked.at);
         let wording = normalized(&asked.question);
-        let same = wording_key(&wording);
-        match self
-            .wordings
-            .iter_mut()
-            .find(|(seen, _)| wording_key(seen) == same)
-        {
-            Some((_, uses)) => *uses += 1,
-            None => self.wordings.push((wording, 1)),
+        match self.positions.entry(wording_key(&wording)) {
+            std::collections::hash_map::Entry::Occupied(seen) => self.wordings[*seen.get()].1 += 1,
+            std::collections::hash_map::Entry::Vacant(new) => {
+                new.insert(self.wordings.len());
+                self.wordings.push((wording, 1));
+            }
         }
     }
 
@@ -273,6 +402,23 @@ impl Group {
             wordings,
             last_asked: self.last_asked,
         }
+    }
+}
+
+/// Stored text as it may reach a terminal: control characters (escape sequences that could
+/// clear the screen, move the cursor or retitle the window) and the invisible marks that
+/// reorder text become `�`.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if text.chars().any(unsafe_char) {
+        std::borrow::Cow::Owned(
+            text.chars()
+                .map(|c| if unsafe_char(c) { '\u{FFFD}' } else { c })
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 
@@ -471,5 +617,134 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("No answers have been rated yet."), "{text}");
+    }
+
+    /// The grouping before the index: every question against every group.
+    fn gaps_by_comparing_all(asked: &[Asked]) -> Vec<(String, usize)> {
+        let mut asked: Vec<&Asked> = asked
+            .iter()
+            .filter(|a| !a.answered || a.not_helpful)
+            .collect();
+        asked.sort_by_key(|a| a.at);
+        let mut groups: Vec<(Key, String, usize)> = Vec::new();
+        for question in asked {
+            let key = Key::of(crate::search::terms(&question.question), &question.question);
+            let mut best: Option<(usize, (usize, usize))> = None;
+            for (index, (other, _, _)) in groups.iter().enumerate() {
+                let alike = match (&key, other) {
+                    (Key::Terms(a), Key::Terms(b)) => overlap(a, b),
+                    (Key::Text(a), Key::Text(b)) if a == b => (1, 1),
+                    _ => (0, 1),
+                };
+                if at_least(alike, SAME_QUESTION)
+                    && best.is_none_or(|(_, so_far)| compare(alike, so_far) == Ordering::Greater)
+                {
+                    best = Some((index, alike));
+                }
+            }
+            match best {
+                Some((index, _)) => groups[index].2 += 1,
+                None => groups.push((key, normalized(&question.question), 1)),
+            }
+        }
+        let mut found: Vec<(String, usize)> = groups
+            .into_iter()
+            .map(|(_, first, count)| (first, count))
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// Questions from a small vocabulary, so that many are alike and many are not.
+    fn many_questions(n: usize) -> Vec<Asked> {
+        let words = [
+            "massage",
+            "sleep",
+            "back",
+            "pain",
+            "price",
+            "gift",
+            "card",
+            "parking",
+            "hours",
+            "pregnant",
+            "oil",
+            "allergy",
+            "neck",
+            "deep",
+            "tissue",
+            "hot",
+            "stone",
+            "cancel",
+            "late",
+            "tip",
+            "insurance",
+            "receipt",
+            "child",
+            "shower",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        (0..n)
+            .map(|i| {
+                let mut next = || {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state
+                };
+                let len = 2 + (next() % 4) as usize;
+                let question: Vec<&str> = (0..len)
+                    .map(|_| words[(next() % words.len() as u64) as usize])
+                    .collect();
+                unanswered(&question.join(" "), i as u64)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_index_groups_exactly_as_comparing_every_pair_did() {
+        let asked = many_questions(3_000);
+        let (groups, _) = group(asked.iter().collect());
+        let mut found: Vec<(String, usize)> = groups
+            .into_iter()
+            .map(|group| (group.wordings[0].0.clone(), group.count))
+            .collect();
+        found.sort();
+        assert!(found.len() > 300 && found.len() < 2_500, "{}", found.len());
+        assert_eq!(found, gaps_by_comparing_all(&asked));
+    }
+
+    /// Before: each question was compared with every group, 128 million comparisons for
+    /// 16,000 distinct questions (41 s). Speed is measured in `benches/`; this checks the
+    /// work grows with the number of questions, not its square.
+    #[test]
+    fn grouping_compares_each_question_with_few_groups() {
+        let distinct: Vec<Asked> = (0..16_000)
+            .map(|n| unanswered(&format!("question about topic{n} and subject{}", n * 7), n))
+            .collect();
+        let (groups, compared) = group(distinct.iter().collect());
+        assert_eq!(groups.len(), 16_000);
+        assert!(compared <= 16_000, "{compared} comparisons");
+        let (_, compared) = group(many_questions(16_000).iter().collect());
+        assert!(compared < 16_000 * 200, "{compared} comparisons");
+    }
+
+    #[test]
+    fn the_report_never_writes_control_characters() {
+        let hostile = unanswered("hi\u{1b}]0;pwned\u{7}\u{1b}[2J \u{202e}txt.exe", 1);
+        let mut out = Vec::new();
+        write_text(
+            &mut out,
+            &gaps(&[hostile]),
+            &[votes("a\u{1b}[31m.md:1", 0, 1)],
+            30,
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+            "{text:?}"
+        );
+        assert!(text.contains("hi�]0;pwned��[2J"), "{text}");
     }
 }

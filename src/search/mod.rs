@@ -23,8 +23,9 @@ use tantivy::{DocAddress, IndexReader, Searcher};
 use thiserror::Error;
 use tracing::{debug, info_span};
 
+pub use crate::knowledge::cut_at_word as cut_question;
 pub use abstain::MIN_COVERAGE;
-pub use query::{MAX_QUESTION_CHARS, cut_chars as cut_question};
+pub use query::MAX_QUESTION_CHARS;
 
 use crate::answer::{Answer, Hit};
 use crate::knowledge::{Diagnostic, KnowledgeBase, Passage, Synonyms, placeholders};
@@ -41,6 +42,22 @@ pub fn terms(text: &str) -> Vec<String> {
         .terms(text)
         .into_iter()
         .map(|term| term.text)
+        .collect()
+}
+
+/// [`terms`] of each text, with one analyzer for all: grouping thousands of questions
+/// should not build an analyzer for each.
+pub fn terms_each<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<Vec<String>> {
+    let mut analyzer = Analyzer::new();
+    texts
+        .into_iter()
+        .map(|text| {
+            analyzer
+                .terms(text)
+                .into_iter()
+                .map(|term| term.text)
+                .collect()
+        })
         .collect()
 }
 

@@ -18,6 +18,7 @@ use tantivy::{Searcher, Term};
 use super::analysis::Analyzer;
 use super::index::Fields;
 use super::synonyms::{Phrase, SynonymTable};
+use crate::knowledge::cut_at_word;
 
 /// Questions are cut here: enough for any real question, and it bounds the work a pasted
 /// essay can cause.
@@ -98,7 +99,7 @@ struct Word {
 impl Planner<'_> {
     /// Turns a question into concepts.
     pub fn plan(&self, analyzer: &mut Analyzer, question: &str) -> tantivy::Result<Plan> {
-        let question = cut_chars(question, MAX_QUESTION_CHARS);
+        let question = cut_at_word(question, MAX_QUESTION_CHARS);
         let mut words = analyzer.words(question);
         // Correct misspellings first, so "insomina" still finds its synonyms.
         let mut searched: Vec<Option<Word>> = Vec::with_capacity(words.len());
@@ -433,14 +434,6 @@ fn single(concept: &Concept) -> Option<&str> {
     }
 }
 
-/// The first `max` characters of `text`, cut on a character boundary.
-pub fn cut_chars(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => &text[..end],
-        None => text,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,12 +455,5 @@ mod tests {
         assert!(from.as_slice() < "épaule".as_bytes() && "épaule".as_bytes() < to.as_slice());
         assert!("f".as_bytes() < from.as_slice() || to.as_slice() <= "f".as_bytes());
         assert_eq!(first_letter_range(""), None);
-    }
-
-    #[test]
-    fn cut_chars_respects_character_boundaries() {
-        assert_eq!(cut_chars("héllo", 2), "hé");
-        assert_eq!(cut_chars("hi", 10), "hi");
-        assert_eq!(cut_chars("😴😴😴", 1), "😴");
     }
 }

@@ -357,3 +357,168 @@ fn json_output(command: &mut assert_cmd::Command) -> serde_json::Value {
     );
     serde_json::from_slice(&output.stdout).unwrap()
 }
+
+/// A database with `questions` (text, days ago) asked and not answered, made by the bot's own
+/// store, in `dir/data`; `dir/faqbot.toml` points at it.
+fn database_with(dir: &std::path::Path, questions: &[(&str, u64)]) -> std::path::PathBuf {
+    use faqbot::records::{Asked, Channel, Records, SqliteRecords};
+    let data = dir.join("data");
+    let records =
+        SqliteRecords::open(&data, std::time::Duration::from_secs(3650 * 86_400)).unwrap();
+    for (question, days_ago) in questions {
+        records.asked(Asked {
+            question: (*question).into(),
+            at: std::time::SystemTime::now() - std::time::Duration::from_secs(days_ago * 86_400),
+            channel: Channel::Command,
+            answered: false,
+            top_source: None,
+            score: None,
+            not_helpful: false,
+        });
+    }
+    records.flush();
+    std::fs::write(dir.join("faqbot.toml"), "data_dir = \"data\"\n").unwrap();
+    data
+}
+
+fn stored_questions(data: &std::path::Path) -> usize {
+    faqbot::records::RecordsReader::open(data)
+        .unwrap()
+        .unanswered(std::time::UNIX_EPOCH)
+        .unwrap()
+        .len()
+}
+
+/// Before: `faqbot report` purged with its own retention (90 days when run without the bot's
+/// config) and created a database with a fresh salt wherever it was run.
+#[test]
+fn report_reads_only_and_never_deletes_or_creates() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = database_with(
+        dir.path(),
+        &[("do you do reiki?", 200), ("is there parking?", 1)],
+    );
+    faqbot(dir.path())
+        .args(["report", "--days", "3650"])
+        .assert()
+        .success()
+        .stdout(contains("reiki"));
+    assert_eq!(
+        stored_questions(&data),
+        2,
+        "the 200-day-old question is still there"
+    );
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    faqbot(elsewhere.path())
+        .arg("report")
+        .assert()
+        .code(2)
+        .stderr(contains("there are no question records in data"));
+    assert!(
+        !elsewhere.path().join("data").exists(),
+        "nothing was created"
+    );
+}
+
+/// The data folder mounted read-only (in a mount namespace of the test's own, so nothing else
+/// sees it): the report still reads it. Needs `unshare` and mount rights, as root has.
+#[test]
+fn report_works_on_a_read_only_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = database_with(dir.path(), &[("do you do reiki?", 1)]);
+    let binary = assert_cmd::cargo::cargo_bin("faqbot");
+    let script = "mount --bind \"$1\" \"$1\" && mount -o remount,ro,bind \"$1\" || exit 99; \
+                  touch \"$1/probe\" 2>/dev/null && exit 98; cd \"$2\" && exec \"$3\" report";
+    let output = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c", script, "sh"])
+        .arg(&data)
+        .arg(dir.path())
+        .arg(&binary)
+        .env_remove("FAQBOT_CONFIG")
+        .output();
+    let unmountable = |output: &std::process::Output| {
+        output.status.code() == Some(99)
+            || String::from_utf8_lossy(&output.stderr).starts_with("unshare:")
+    };
+    let output = match output {
+        Ok(output) if !unmountable(&output) => output,
+        _ => {
+            eprintln!("skipped: no rights to mount a folder read-only here");
+            return;
+        }
+    };
+    assert_ne!(
+        output.status.code(),
+        Some(98),
+        "the mount was not read-only"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("reiki"), "{stdout}");
+}
+
+/// Before: one row that could not be read (an unknown channel, a wrong column type) failed
+/// the whole report.
+#[test]
+fn a_bad_row_is_skipped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = database_with(dir.path(), &[("do you do reiki?", 1)]);
+    let conn = rusqlite::Connection::open(data.join("faqbot.sqlite3")).unwrap();
+    conn.execute_batch(
+        "INSERT INTO questions (asked_at, channel, question, answered) VALUES (strftime('%s','now'), 'carrier pigeon', 'by bird?', 0);
+         INSERT INTO questions (asked_at, channel, question, answered) VALUES (strftime('%s','now'), 'command', x'00ff', 0);",
+    )
+    .unwrap();
+    drop(conn);
+    faqbot(dir.path())
+        .arg("report")
+        .assert()
+        .success()
+        .stdout(contains("reiki"))
+        .stderr(contains("skipping a question record that cannot be read"));
+}
+
+/// Before: `faqbot report | head` ended with "Broken pipe" and exit 2.
+#[test]
+fn a_closed_pipe_ends_the_report_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let questions: Vec<String> = (0..4_000)
+        .map(|n| format!("question number {n} about topic{n}?"))
+        .collect();
+    let asked: Vec<(&str, u64)> = questions.iter().map(|q| (q.as_str(), 1)).collect();
+    database_with(dir.path(), &asked);
+    let binary = assert_cmd::cargo::cargo_bin("faqbot");
+    let output = std::process::Command::new("bash")
+        .args([
+            "-c",
+            "\"$1\" report | head -n 1; exit ${PIPESTATUS[0]}",
+            "bash",
+        ])
+        .arg(&binary)
+        .current_dir(dir.path())
+        .env_remove("FAQBOT_CONFIG")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
+}
+
+/// Before: cut at 2,000 characters mid-word ("...slee"), 77 repeats were declined where 76
+/// were answered.
+#[test]
+fn a_long_question_is_cut_between_words() {
+    let engine = crate::support::bundled();
+    for repeats in [76, 77, 78, 100] {
+        let question = "can massage help me sleep ".repeat(repeats);
+        let answer = engine.answer(&question, 1).unwrap();
+        assert!(answer.answered, "{repeats} repeats declined");
+    }
+}

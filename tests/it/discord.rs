@@ -1003,3 +1003,206 @@ async fn placeholders_never_reach_members_and_staff_see_them_listed() {
     );
     test.stop().await;
 }
+
+// ---- Hardening ----
+
+/// The custom id of the button labelled `label` in a reply's components.
+fn button_id(data: &Value, label: &str) -> String {
+    data["components"][0]["components"]
+        .as_array()
+        .and_then(|buttons| buttons.iter().find(|b| b["label"] == label))
+        .map(|b| str_of(&b["custom_id"]).to_string())
+        .unwrap_or_else(|| panic!("no {label} button: {data}"))
+}
+
+/// Before: two Saves of one file in the same second kept one backup (the second overwrote
+/// the first), and two writes at once shared one temporary file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_saves_in_the_same_second_keep_both_backups() {
+    let (test, knowledge, data) = spawn_staff_bot(|_| {}).await;
+    let staff = human("boss");
+    let versions: [&[u8]; 2] = [
+        b"## When are you open?\n\nWe open at eight.\n",
+        b"## When are you open?\n\nWe open at seven.\n",
+    ];
+    let mut saves = Vec::new();
+    for bytes in versions {
+        let preview = final_reply(
+            &test.fake,
+            upload(&test.fake, "hours.md", bytes, &staff, STAFF),
+        )
+        .await;
+        saves.push(button_id(&preview, "Save"));
+    }
+    for save in saves {
+        let mut press = button(
+            &save,
+            message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
+            &staff,
+        );
+        press["member"]["permissions"] = serde_json::json!(STAFF.to_string());
+        let saved = callback_of(&test.fake, press).await;
+        assert!(
+            str_of(&saved["data"]["content"]).starts_with("Saved hours.md."),
+            "{saved}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(knowledge.path().join("hours.md")).unwrap(),
+        versions[1]
+    );
+    let mut backups: Vec<String> = std::fs::read_dir(data.path().join("backups"))
+        .expect("backups")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).unwrap())
+        .collect();
+    backups.sort();
+    assert_eq!(backups.len(), 2, "{backups:?}");
+    assert!(
+        backups.iter().any(|b| b.contains("nine")) && backups.iter().any(|b| b.contains("eight"))
+    );
+    test.stop().await;
+}
+
+/// Before: `/kb unanswered` and `/kb reload` answered only when done, so past a few thousand
+/// questions they missed Discord's 3-second deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_staff_commands_defer_their_answer() {
+    let (test, _knowledge, _data) = spawn_staff_bot(|_| {}).await;
+    for sub in ["unanswered", "reload", "feedback"] {
+        let interaction = kb(sub, vec![], &[], &human("boss"), STAFF);
+        let callback = callback_of(&test.fake, interaction).await;
+        assert_eq!(callback["type"], 5, "{sub} defers: {callback}");
+        assert_eq!(
+            callback["data"]["flags"], 64,
+            "{sub} stays private: {callback}"
+        );
+    }
+    test.stop().await;
+}
+
+/// Before: members' Markdown was rendered to staff: a masked link, a code fence hiding the
+/// rest of the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unanswered_questions_are_shown_to_staff_as_text() {
+    let (test, _knowledge, _data) = spawn_staff_bot(|_| {}).await;
+    let member = human("mallory");
+    for question in [
+        "[re-verify your staff account](http://evil.example) now?",
+        "``` everything below is hidden",
+    ] {
+        test.ask(question, &member).await;
+    }
+    let reply = final_reply(
+        &test.fake,
+        kb("unanswered", vec![], &[], &human("boss"), STAFF),
+    )
+    .await;
+    let text = str_of(&reply["content"]);
+    assert!(
+        text.contains("\\[re-verify your staff account\\]\\(http\\://evil.example\\)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\\`\\`\\` everything below is hidden"),
+        "{text}"
+    );
+    assert!(!text.contains("](http"), "{text}");
+    test.stop().await;
+}
+
+/// Before: only mentions and help channels took mentions out; `/ask` stored them as typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_question_is_recorded_with_a_member_id_in_it() {
+    let test = spawn_bot(|_| {}).await;
+    let someone = "123456789012345678";
+    test.ask(
+        &format!("is <@{someone}> a good therapist for reiki?"),
+        &human("sam"),
+    )
+    .await;
+    test.ask(
+        &format!("<@!{someone}> <@&42> what is the capital of France?"),
+        &human("sam"),
+    )
+    .await;
+    let recorded = test
+        .records
+        .unanswered(std::time::SystemTime::UNIX_EPOCH)
+        .expect("records");
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    for asked in &recorded {
+        assert!(!asked.question.contains(someone), "{asked:?}");
+        assert!(!asked.question.contains("<@"), "{asked:?}");
+    }
+    assert_eq!(recorded[0].question, "is a good therapist for reiki?");
+    test.stop().await;
+}
+
+/// Before: answer ids were the start time in microseconds plus a counter, so a crafted button
+/// press could vote on any remembered answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_ids_cannot_be_guessed_from_one_another() {
+    let test = spawn_bot(|settings| {
+        settings.discord.cooldown_questions = std::num::NonZeroU32::new(100).expect("100");
+    })
+    .await;
+    let user = human("tom");
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        let callback = test.ask("what is a hot stone massage?", &user).await;
+        let id = button_id(&callback["data"], "Helpful");
+        let number: u64 = id
+            .rsplit(':')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a number");
+        ids.push(number);
+    }
+    for (i, a) in ids.iter().enumerate() {
+        for b in &ids[i + 1..] {
+            // Random 64-bit ids: two within 2^40 of each other is a one-in-ten-thousand
+            // chance for all these pairs together; counters and clocks are always that close.
+            assert!(a.abs_diff(*b) > 1 << 40, "{ids:?}");
+        }
+    }
+    // A press on an id next to a real one finds nothing.
+    let guessed = format!("faqbot:helpful:{}", ids[0] + 1);
+    let press = button(
+        &guessed,
+        message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
+        &user,
+    );
+    let reply = callback_of(&test.fake, press).await;
+    assert!(
+        str_of(&reply["data"]["content"]).contains("before my last restart"),
+        "{reply}"
+    );
+    test.stop().await;
+}
+
+/// Before: `/kb upload` took `.csv`, `.jsonl` and `.markdown` though its help and the README
+/// say `.md` and `.txt`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_take_only_the_documented_file_types() {
+    let (test, knowledge, _data) = spawn_staff_bot(|_| {}).await;
+    let before = snapshot(knowledge.path());
+    for name in ["faq.csv", "faq.jsonl", "notes.markdown"] {
+        let reply = final_reply(
+            &test.fake,
+            upload(
+                &test.fake,
+                name,
+                b"question,answer\nq?,a.\n",
+                &human("boss"),
+                STAFF,
+            ),
+        )
+        .await;
+        assert!(
+            str_of(&reply["content"]).contains("upload Markdown (.md) or plain text (.txt)"),
+            "{name}: {reply}"
+        );
+    }
+    assert_eq!(snapshot(knowledge.path()), before);
+    test.stop().await;
+}

@@ -2,7 +2,7 @@
 
 use faqbot::knowledge::{KnowledgeBase, MAX_EXPORT_BYTES, MAX_FILE_BYTES, Problem};
 
-use crate::support::{bundled_knowledge, folder};
+use crate::support::{bundled_knowledge, faqbot, folder};
 
 const GOOD: &[u8] = b"---\ntitle: Booking\n---\n\n## How do I book?\n\nCall the front desk.\n";
 
@@ -217,4 +217,174 @@ fn faq_exports_may_be_larger_than_prose_but_not_unbounded() {
     assert_eq!(refused.len(), 2, "{refused:#?}");
     assert!(refused[0].starts_with("dump.csv:1:") && refused[0].contains("more than the limit"));
     assert!(refused[1].starts_with("notes.txt:1:") && refused[1].contains("more than the limit"));
+}
+
+/// Makes `root/deep/...` a folder whose path is longer than PATH_MAX (4,096 bytes), so that
+/// listing it fails with "File name too long" even as root: created one step at a time with
+/// relative paths, which the kernel limits per step only. Returns the folder's path relative
+/// to `root`, with `note.md` inside it.
+pub fn too_long_folder(root: &std::path::Path) -> String {
+    let step = "d".repeat(250);
+    let depth = 4_400 / (step.len() + 1);
+    let script = format!(
+        "mkdir -p \"$1\" && cd \"$1\" && for i in $(seq {depth}); do mkdir {step} && cd -P {step} || exit 1; done && printf '## Deep?\\n\\nDeep text.\\n' > note.md"
+    );
+    let status = std::process::Command::new("sh")
+        .args(["-c", &script, "sh"])
+        .arg(root.join("deep"))
+        .status()
+        .expect("sh");
+    assert!(status.success(), "could not build the deep folder");
+    std::iter::repeat_n(step.as_str(), depth)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Before: one sub-folder that cannot be listed (a `lost+found`, no permission, a path over
+/// PATH_MAX) made `check` and `ask` fail with exit 2 and kept the bot from starting.
+#[test]
+fn an_unlistable_sub_folder_is_reported_and_the_rest_loads() {
+    let dir = folder(&[("good.md", GOOD), ("deep/shallow.md", GOOD)]);
+    too_long_folder(dir.path());
+    let base = KnowledgeBase::load(dir.path()).expect("the folder loads");
+    assert_eq!(base.documents.len(), 2, "{:?}", base.diagnostics);
+    let unreadable: Vec<_> = base
+        .diagnostics
+        .iter()
+        .filter(|d| matches!(d.problem, Problem::UnreadableFolder(_)))
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{:?}", base.diagnostics);
+    assert!(
+        unreadable[0].path.starts_with("deep/ddd"),
+        "{}",
+        unreadable[0]
+    );
+    assert!(unreadable[0].is_error());
+
+    let cwd = tempfile::tempdir().unwrap();
+    faqbot(cwd.path())
+        .args(["ask", "--knowledge"])
+        .arg(dir.path())
+        .arg("how do I book?")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Call the front desk."));
+    faqbot(cwd.path())
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("error: cannot read this folder"))
+        .stdout(predicates::str::contains("2 loaded"));
+}
+
+/// Before: a symbolic link was skipped without a word.
+#[test]
+fn symbolic_links_are_listed_as_skipped_and_never_followed() {
+    let outside = folder(&[("secret.md", b"## Secret?\n\nThe outside file.\n")]);
+    let dir = folder(&[("good.md", GOOD)]);
+    std::os::unix::fs::symlink(outside.path().join("secret.md"), dir.path().join("link.md"))
+        .unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("linked-folder")).unwrap();
+    let base = KnowledgeBase::load(dir.path()).unwrap();
+    assert_eq!(base.documents.len(), 1);
+    let skipped: Vec<(&str, bool)> = base
+        .diagnostics
+        .iter()
+        .filter(|d| d.problem == Problem::Symlink)
+        .map(|d| (d.path.as_str(), d.is_error()))
+        .collect();
+    assert_eq!(skipped, vec![("link.md", false), ("linked-folder", false)]);
+    assert!(base.passages().all(|p| !p.text.contains("outside")));
+}
+
+/// Before: a name with a newline or `:` broke or forged `path:line:` lines.
+#[test]
+fn file_names_that_could_forge_a_line_are_quoted() {
+    let dir = folder(&[
+        ("a:7: error: forged.md", b"" as &[u8]),
+        ("two\nlines.md", b""),
+        ("plain.md", b""),
+    ]);
+    let cwd = tempfile::tempdir().unwrap();
+    let output = faqbot(cwd.path())
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("error:")).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let root = dir.path().display().to_string();
+    assert!(
+        lines.contains(&format!("\"{root}/a:7: error: forged.md\":1: error: the file is empty: write the answer in it, or delete it").as_str()),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("\"{root}/two\\nlines.md\":1:"))),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{root}/plain.md:1:"))),
+        "{text}"
+    );
+}
+
+/// Before: a paragraph without a sentence break (or a space) became one passage, quoted whole:
+/// 800,009 characters from one 800 KB string.
+#[test]
+fn no_passage_is_longer_than_the_documented_size() {
+    let no_spaces = format!("## Pasted?\n\n{}\n", "x".repeat(800_000));
+    let no_breaks = format!("## Listed?\n\n{}\n", "word ".repeat(100_000));
+    let row = format!(
+        "{{\"question\": \"Huge?\", \"answer\": \"{}\"}}\n",
+        "y".repeat(900_000)
+    );
+    let dir = folder(&[
+        ("a.md", no_spaces.as_bytes()),
+        ("b.md", no_breaks.as_bytes()),
+        ("c.jsonl", row.as_bytes()),
+    ]);
+    let base = KnowledgeBase::load(dir.path()).unwrap();
+    assert_eq!(base.documents.len(), 3, "{:?}", base.diagnostics);
+    let longest = base.passages().map(|p| p.text.chars().count()).max();
+    assert_eq!(longest, Some(faqbot::knowledge::MAX_PASSAGE_CHARS));
+}
+
+#[test]
+fn a_folder_over_the_passage_limit_leaves_out_the_files_that_do_not_fit() {
+    use faqbot::knowledge::{MAX_EXPORT_ROWS, MAX_PASSAGES};
+    let export = |from: usize| {
+        let mut text = String::from("question,answer\n");
+        for n in from..from + MAX_EXPORT_ROWS {
+            text.push_str(&format!("q{n}?,a{n}.\n"));
+        }
+        text
+    };
+    let (first, second) = (export(0), export(MAX_EXPORT_ROWS));
+    let dir = folder(&[
+        ("a.csv", first.as_bytes()),
+        ("b.csv", second.as_bytes()),
+        ("c.md", GOOD),
+    ]);
+    assert_eq!(2 * MAX_EXPORT_ROWS, MAX_PASSAGES);
+    let base = KnowledgeBase::load(dir.path()).unwrap();
+    let loaded: Vec<&str> = base.documents.iter().map(|d| d.source.as_str()).collect();
+    assert_eq!(loaded, vec!["a.csv", "b.csv"]);
+    let refused: Vec<String> = base
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        refused,
+        vec![format!(
+            "c.md:1: error: left out: with this file the knowledge folder would hold more than {MAX_PASSAGES} passages, the most faqbot reads; move files you do not need elsewhere"
+        )]
+    );
 }

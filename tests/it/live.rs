@@ -293,3 +293,115 @@ fn a_killed_writer_never_leaves_half_a_file() {
         "a leftover temporary file is hidden and ignored"
     );
 }
+
+/// Before: an editor that truncates a file and writes it again in pieces, pausing between
+/// them, was read halfway through (7 of 14 passages served).
+#[test]
+fn a_file_rewritten_in_place_slowly_is_never_read_halfway() {
+    const SECTIONS: usize = 14;
+    let sections = |version: &str| -> Vec<String> {
+        (1..=SECTIONS)
+            .map(|n| format!("## Question {n}?\n\nAnswer {n}, {version}.\n\n"))
+            .collect()
+    };
+    let old: String = sections("version one").concat();
+    let w = watched(&[("faq.md", old.as_bytes())]);
+    assert_eq!(w.live.status().passages, SECTIONS);
+    let path = w.dir.path().join("faq.md");
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&path).expect("truncate");
+        for section in sections("version two") {
+            file.write_all(section.as_bytes()).expect("write");
+            file.flush().expect("flush");
+            // Shorter than the watcher's wait for quiet, so the events never stop coming
+            // for long while the file is half written.
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    });
+    let last = w.until("the whole new version", |status, live| {
+        status.passages == SECTIONS
+            && best_text(live, "question 14").is_some_and(|text| text.contains("version two"))
+    });
+    writer.join().expect("writer");
+    assert_eq!(last.passages, SECTIONS);
+    // Every reload until then saw the whole file: each one is checked by `until`, and any
+    // with fewer passages would show here.
+    while let Ok(status) = w.reloads.try_recv() {
+        assert_eq!(
+            status.passages, SECTIONS,
+            "a later reload read half the file"
+        );
+    }
+}
+
+/// Before: a reload stopped at a sub-folder it could not list, so every reload failed.
+#[test]
+fn a_sub_folder_that_cannot_be_listed_does_not_stop_reloads() {
+    let w = watched(&[("stable.md", STABLE), ("hours.md", HOURS_V1)]);
+    crate::knowledge::too_long_folder(w.dir.path());
+    w.write("hours.md", HOURS_V2);
+    let status = w.until("the edit beside the deep folder", |status, live| {
+        best_text(live, "when are you open").is_some_and(|text| text.contains("eight"))
+            && status.errors().count() == 1
+    });
+    let error = status
+        .errors()
+        .next()
+        .expect("the folder's error")
+        .to_string();
+    assert!(error.contains("cannot read this folder"), "{error}");
+    assert!(best_text(&w.live, "do you have parking").is_some());
+}
+
+/// Files under a sub-folder that stops being listable keep answering from their last good
+/// version. Root can list any folder, so this needs an ordinary user to show anything.
+#[test]
+fn files_in_a_folder_that_becomes_unlistable_keep_their_last_good_version() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = watched(&[("stable.md", STABLE), ("locked/hours.md", HOURS_V1)]);
+    let locked = w.dir.path().join("locked");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read_dir(&locked).is_ok() {
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+        eprintln!("skipped: this user can list any folder (root), so none can be made unlistable");
+        return;
+    }
+    let status = w.live.reload().expect("the reload works");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(status.serving_last_good, vec!["locked/hours.md"]);
+    assert!(best_text(&w.live, "when are you open").is_some_and(|t| t.contains("nine")));
+}
+
+/// Before: every atomic write of a process used the same temporary name, so two at once
+/// could tear the file or fail.
+#[test]
+fn atomic_writes_at_the_same_time_each_leave_a_whole_file() {
+    let dir = folder(&[("hours.md", &version(0))]);
+    let path = dir.path().join("hours.md");
+    let writers: Vec<_> = (1..=8)
+        .map(|writer| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                for n in 0..10 {
+                    write_atomically(&path, &version(writer * 100 + n)).expect("write");
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().expect("no write failed");
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    let n: usize = text
+        .rsplit("END ")
+        .next()
+        .and_then(|t| t.trim().parse().ok())
+        .expect("complete file");
+    assert_eq!(text.into_bytes(), version(n));
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["hours.md"], "no temporary file is left");
+}
