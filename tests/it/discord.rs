@@ -547,6 +547,17 @@ fn upload(fake: &FakeDiscord, name: &str, bytes: &[u8], user: &Value, permission
     kb("upload", vec![option], &[attachment], user, permissions)
 }
 
+/// `user`, with Manage Server, pressing the button `custom_id` on a message of the bot's.
+fn staff_press(custom_id: &str, user: &Value) -> Value {
+    let mut press = button(
+        custom_id,
+        message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
+        user,
+    );
+    press["member"]["permissions"] = serde_json::json!(STAFF.to_string());
+    press
+}
+
 /// Every file of a folder with its bytes, to show nothing changed.
 fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -699,34 +710,16 @@ async fn a_good_upload_is_previewed_saved_answered_from_and_backed_up() {
         1,
         "nothing saved before Save"
     );
-    let save = preview["components"][0]["components"]
-        .as_array()
-        .expect("buttons")
-        .iter()
-        .find(|b| b["label"] == "Save")
-        .map(|b| str_of(&b["custom_id"]).to_string())
-        .expect("Save button");
+    let save = button_id(&preview, "Save");
 
     // Someone else pressing Save does nothing.
-    let mut other = button(
-        &save,
-        message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
-        &human("other"),
-    );
-    other["member"]["permissions"] = serde_json::json!(STAFF.to_string());
-    let refused = callback_of(&test.fake, other).await;
+    let refused = callback_of(&test.fake, staff_press(&save, &human("other"))).await;
     assert!(
         str_of(&refused["data"]["content"]).contains("no longer waiting"),
         "{refused}"
     );
 
-    let mut press = button(
-        &save,
-        message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
-        &staff,
-    );
-    press["member"]["permissions"] = serde_json::json!(STAFF.to_string());
-    let saved = callback_of(&test.fake, press).await;
+    let saved = callback_of(&test.fake, staff_press(&save, &staff)).await;
     assert_eq!(saved["type"], 7, "the preview is replaced: {saved}");
     assert!(
         str_of(&saved["data"]["content"]).starts_with("Saved hours.md. I'm answering from it now."),
@@ -1035,13 +1028,7 @@ async fn two_saves_in_the_same_second_keep_both_backups() {
         saves.push(button_id(&preview, "Save"));
     }
     for save in saves {
-        let mut press = button(
-            &save,
-            message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
-            &staff,
-        );
-        press["member"]["permissions"] = serde_json::json!(STAFF.to_string());
-        let saved = callback_of(&test.fake, press).await;
+        let saved = callback_of(&test.fake, staff_press(&save, &staff)).await;
         assert!(
             str_of(&saved["data"]["content"]).starts_with("Saved hours.md."),
             "{saved}"
