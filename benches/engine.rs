@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use criterion::{Criterion, criterion_group, criterion_main};
 use faqbot::knowledge::KnowledgeBase;
 use faqbot::live::LiveKnowledge;
+use faqbot::meaning::Semantic;
 use faqbot::search::Engine;
 
 /// Questions members ask, asked in turn so caches do not flatter one question.
@@ -48,13 +49,58 @@ fn medquad() -> Option<(tempfile::TempDir, KnowledgeBase)> {
     Some((dir, base))
 }
 
+/// The model shipped in the repo, with an in-memory vector cache seeded by the bundled
+/// knowledge's shipped vectors.
+fn semantic(collection: &str) -> Semantic {
+    Semantic::load(
+        &faqbot::config::SemanticSettings::default(),
+        None,
+        collection,
+    )
+    .expect("the model loads")
+    .expect("matching by meaning is on")
+}
+
+fn with_meaning(base: &KnowledgeBase, semantic: &Semantic) -> Engine {
+    Engine::build_with(
+        base.passages().cloned().collect(),
+        &base.synonyms,
+        Some(semantic),
+        &|_, _| {},
+    )
+    .expect("index")
+}
+
+fn embedding(c: &mut Criterion) {
+    let semantic = semantic(faqbot::meaning::KNOWLEDGE);
+    let embedder = semantic.embedder();
+    let base = KnowledgeBase::load(&knowledge_dir()).expect("bundled knowledge");
+    // A passage of about 150 tokens, the usual length of a full one.
+    let passage = base
+        .passages()
+        .map(|p| p.plain.clone())
+        .min_by_key(|text| text.len().abs_diff(700))
+        .unwrap_or_default();
+    let mut next = QUESTIONS.iter().cycle();
+    c.bench_function("embed/question", |b| {
+        b.iter(|| embedder.embed(next.next().copied().unwrap_or_default()))
+    });
+    c.bench_function("embed/passage (about 150 tokens)", |b| {
+        b.iter(|| embedder.embed(&passage))
+    });
+}
+
 fn bundled(c: &mut Criterion) {
     let dir = knowledge_dir();
     let base = KnowledgeBase::load(&dir).expect("bundled knowledge");
-    let engine = Engine::from_knowledge(&base).expect("index");
+    let engine = with_meaning(&base, &semantic(faqbot::meaning::KNOWLEDGE));
     let mut next = QUESTIONS.iter().cycle();
     c.bench_function("ask/bundled", |b| {
         b.iter(|| engine.answer(next.next().copied().unwrap_or_default(), 3))
+    });
+    let words = Engine::from_knowledge(&base).expect("index");
+    c.bench_function("ask/bundled, words only", |b| {
+        b.iter(|| words.answer(next.next().copied().unwrap_or_default(), 3))
     });
     c.bench_function("build/bundled (read files + index)", |b| {
         b.iter(|| {
@@ -78,9 +124,16 @@ fn medquad_set(c: &mut Criterion) {
         .collect();
     let engine = Engine::from_knowledge(&base).expect("index");
     let mut next = questions.iter().cycle();
-    c.bench_function("ask/medquad", |b| {
+    c.bench_function("ask/medquad, words only", |b| {
         b.iter(|| engine.answer(next.next().map(String::as_str).unwrap_or_default(), 3))
     });
+    // Embedding MedQuAD takes most of an hour on one core: measured only when asked.
+    if std::env::var_os("FAQBOT_BENCH_MEDQUAD_MEANING").is_some() {
+        let engine = with_meaning(&base, &semantic("bench-medquad"));
+        c.bench_function("ask/medquad", |b| {
+            b.iter(|| engine.answer(next.next().map(String::as_str).unwrap_or_default(), 3))
+        });
+    }
     let mut group = c.benchmark_group("build");
     group.sample_size(10);
     group.bench_function("medquad (read the export + index)", |b| {
@@ -218,5 +271,5 @@ fn gap_report(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bundled, medquad_set, limits, gap_report);
+criterion_group!(benches, embedding, bundled, medquad_set, limits, gap_report);
 criterion_main!(benches);

@@ -4,7 +4,7 @@
 //! 0 when all is well, 1 when a check or evaluation found problems, 2 when the command itself
 //! could not run (bad flags, unreadable folder).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -16,6 +16,7 @@ use crate::answer::{Answer, Hit};
 use crate::config::{CONFIG_ENV, Settings};
 use crate::eval::{beir, golden};
 use crate::knowledge::{KnowledgeBase, Problem, Severity};
+use crate::meaning::{MeaningStatus, Semantic};
 use crate::search::Engine;
 
 /// Answers a massage clinic's members from the clinic's own knowledge files.
@@ -68,6 +69,9 @@ struct AskArgs {
     /// Print the answer as JSON.
     #[arg(long)]
     json: bool,
+    /// Match words only, without the sentence-embedding model.
+    #[arg(long)]
+    words_only: bool,
     /// The question; several words need no quotes.
     #[arg(required = true, num_args = 1.., value_name = "QUESTION")]
     question: Vec<String>,
@@ -99,6 +103,9 @@ struct EvalArgs {
     /// Print the BEIR figures as JSON.
     #[arg(long, requires = "beir")]
     json: bool,
+    /// Match words only, without the sentence-embedding model.
+    #[arg(long)]
+    words_only: bool,
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
@@ -137,10 +144,28 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command {
         Command::Ask(args) => ask(&settings, args),
-        Command::Check(args) => check(args.dir.unwrap_or(settings.knowledge_dir)),
-        Command::Eval(args) => match (args.file, args.beir) {
-            (Some(file), _) => eval_golden(&file, args.knowledge.unwrap_or(settings.knowledge_dir)),
-            (None, Some(dir)) => eval_beir(&dir, args.qrels, args.json),
+        Command::Check(args) => {
+            let dir = args
+                .dir
+                .clone()
+                .unwrap_or_else(|| settings.knowledge_dir.clone());
+            check(&settings, dir)
+        }
+        Command::Eval(args) => match (&args.file, &args.beir) {
+            (Some(file), _) => {
+                let dir = args
+                    .knowledge
+                    .clone()
+                    .unwrap_or_else(|| settings.knowledge_dir.clone());
+                eval_golden(&settings, file, dir, args.words_only)
+            }
+            (None, Some(dir)) => eval_beir(
+                &settings,
+                dir,
+                args.qrels.clone(),
+                args.json,
+                args.words_only,
+            ),
             (None, None) => anyhow::bail!("give a golden-question FILE or --beir DIR"),
         },
         Command::Run(args) => run_bot(settings, args),
@@ -171,10 +196,18 @@ fn run_bot(mut settings: Settings, args: RunArgs) -> Result<ExitCode> {
     if let Some(dir) = args.knowledge {
         settings.knowledge_dir = dir;
     }
+    let (semantic, meaning) = Semantic::load_reported(&settings.semantic, Some(&settings.data_dir));
+    match &meaning {
+        MeaningStatus::On(model) => tracing::info!(%model, "matching by meaning"),
+        MeaningStatus::Off => tracing::info!("matching by words only (semantic.enabled = false)"),
+        MeaningStatus::Broken(why) => tracing::warn!("matching by words only: {why}"),
+    }
     let knowledge = std::sync::Arc::new(
-        crate::live::LiveKnowledge::load(
+        crate::live::LiveKnowledge::load_with(
             &settings.knowledge_dir,
             settings.staff.review_after_days.get(),
+            semantic.map(std::sync::Arc::new),
+            meaning,
         )
         .with_context(|| format!("loading {}", settings.knowledge_dir.display()))?,
     );
@@ -204,8 +237,9 @@ fn run_bot(mut settings: Settings, args: RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Loads the knowledge folder and indexes it, logging files that could not be loaded.
-fn engine_for(dir: &Path) -> Result<Engine> {
+/// Loads the knowledge folder and indexes it (by meaning too, unless `words_only` or the
+/// model cannot be used), logging files that could not be loaded.
+fn engine_for(settings: &Settings, dir: &Path, words_only: bool) -> Result<Engine> {
     let base = KnowledgeBase::load(dir)?;
     for diagnostic in base.diagnostics.iter().filter(|d| d.is_error()) {
         tracing::warn!(
@@ -213,14 +247,62 @@ fn engine_for(dir: &Path) -> Result<Engine> {
             dir.display()
         );
     }
-    Engine::from_knowledge(&base).context("building the search index")
+    let semantic = semantic_for(settings, words_only);
+    Engine::build_with(
+        base.passages().cloned().collect(),
+        &base.synonyms,
+        semantic.as_ref(),
+        &progress_bar("Embedding passages"),
+    )
+    .context("building the search index")
+}
+
+/// The model the settings name, with its cache in the data folder; `None` (with a warning
+/// saying why) when it cannot be used, or when the command asks for words only.
+fn semantic_for(settings: &Settings, words_only: bool) -> Option<Semantic> {
+    if words_only {
+        return None;
+    }
+    let (semantic, status) = Semantic::load_reported(&settings.semantic, Some(&settings.data_dir));
+    if let MeaningStatus::Broken(why) = &status {
+        tracing::warn!("matching by meaning is off: {why}");
+    }
+    semantic
+}
+
+/// Shows a progress bar on a terminal while a long embedding runs (a first run on a large
+/// FAQ export); short ones, and output to files, stay quiet.
+fn progress_bar(what: &'static str) -> impl Fn(usize, usize) {
+    /// Fewer texts embed in well under a second: no bar.
+    const SHOW_FROM: usize = 5_000;
+    let bar: std::sync::OnceLock<Option<indicatif::ProgressBar>> = std::sync::OnceLock::new();
+    move |done, total| {
+        let bar = bar.get_or_init(|| {
+            (total >= SHOW_FROM && std::io::stderr().is_terminal()).then(|| {
+                let bar = indicatif::ProgressBar::new(total as u64);
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "{msg} {bar:40} {pos}/{len} ({eta} left)",
+                ) {
+                    bar.set_style(style);
+                }
+                bar.set_message(what);
+                bar
+            })
+        });
+        if let Some(bar) = bar {
+            bar.set_position(done as u64);
+            if done >= total {
+                bar.finish_and_clear();
+            }
+        }
+    }
 }
 
 fn ask(settings: &Settings, args: AskArgs) -> Result<ExitCode> {
     let dir = args
         .knowledge
         .unwrap_or_else(|| settings.knowledge_dir.clone());
-    let engine = engine_for(&dir)?;
+    let engine = engine_for(settings, &dir, args.words_only)?;
     let question = args.question.join(" ");
     let answer = engine.answer(&question, usize::from(args.top))?;
     let mut out = std::io::stdout().lock();
@@ -316,7 +398,7 @@ fn label(hit: &Hit) -> String {
     }
 }
 
-fn check(dir: PathBuf) -> Result<ExitCode> {
+fn check(settings: &Settings, dir: PathBuf) -> Result<ExitCode> {
     let base = KnowledgeBase::load(&dir)?;
     let engine = Engine::from_knowledge(&base).context("building the search index")?;
     let mut out = std::io::stdout().lock();
@@ -346,6 +428,8 @@ fn check(dir: PathBuf) -> Result<ExitCode> {
         warnings,
         placeholders,
     )?;
+    let (_, meaning) = Semantic::load_reported(&settings.semantic, None);
+    writeln!(out, "Matching by meaning: {meaning}")?;
     Ok(if errors > 0 {
         ExitCode::FAILURE
     } else {
@@ -353,9 +437,14 @@ fn check(dir: PathBuf) -> Result<ExitCode> {
     })
 }
 
-fn eval_golden(file: &Path, dir: PathBuf) -> Result<ExitCode> {
+fn eval_golden(
+    settings: &Settings,
+    file: &Path,
+    dir: PathBuf,
+    words_only: bool,
+) -> Result<ExitCode> {
     let questions = golden::read(file)?;
-    let engine = engine_for(&dir)?;
+    let engine = engine_for(settings, &dir, words_only)?;
     let outcomes = golden::run(&engine, &questions)?;
     let mut out = std::io::stdout().lock();
     let mut failed = 0;
@@ -380,7 +469,19 @@ fn eval_golden(file: &Path, dir: PathBuf) -> Result<ExitCode> {
             None => writeln!(out, "     answered nothing (not confident)")?,
         }
     }
-    writeln!(out, "{} passed, {} failed", outcomes.len() - failed, failed)?;
+    let mut times: Vec<f64> = outcomes
+        .iter()
+        .map(|outcome| outcome.milliseconds)
+        .collect();
+    times.sort_by(f64::total_cmp);
+    writeln!(
+        out,
+        "{} passed, {} failed (answered in {:.1} ms median, {:.1} ms p99)",
+        outcomes.len() - failed,
+        failed,
+        crate::eval::percentile(&times, 0.5),
+        crate::eval::percentile(&times, 0.99)
+    )?;
     Ok(if failed > 0 {
         ExitCode::FAILURE
     } else {
@@ -398,9 +499,29 @@ fn snippet(text: &str) -> String {
     }
 }
 
-fn eval_beir(dir: &Path, qrels: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+fn eval_beir(
+    settings: &Settings,
+    dir: &Path,
+    qrels: Option<PathBuf>,
+    json: bool,
+    words_only: bool,
+) -> Result<ExitCode> {
     let qrels = qrels.unwrap_or_else(|| beir::default_qrels(dir));
-    let report = beir::Dataset::load(dir, &qrels)?.run()?;
+    // A benchmark's corpus gets a cache of its own beside the knowledge's: embedding it takes
+    // minutes, and runs repeat.
+    let collection = format!(
+        "beir-{}",
+        dir.file_name()
+            .map_or("corpus".into(), |name| name.to_string_lossy())
+    );
+    let semantic = if words_only {
+        None
+    } else {
+        Semantic::load(&settings.semantic, Some(&settings.data_dir), &collection)
+            .context("loading the sentence-embedding model")?
+    };
+    let report = beir::Dataset::load(dir, &qrels)?
+        .run(semantic.as_ref(), &progress_bar("Embedding the corpus"))?;
     let mut out = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &report)?;

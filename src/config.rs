@@ -66,6 +66,53 @@ pub struct Settings {
     pub question_retention_days: NonZeroU32,
     /// Who counts as staff, and what staff tools do.
     pub staff: StaffSettings,
+    /// Matching by meaning beside matching by words.
+    pub semantic: SemanticSettings,
+}
+
+/// The sentence-embedding model that matches questions to passages by meaning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SemanticSettings {
+    /// Off: answers come from BM25 alone.
+    pub enabled: bool,
+    /// The model folder; `None` looks for [`DEFAULT_MODEL_DIR`] in the working folder, then
+    /// beside the `faqbot` binary (and two folders up, where Cargo builds it).
+    pub model_dir: Option<PathBuf>,
+}
+
+/// The model shipped in the repository, relative to its root.
+pub const DEFAULT_MODEL_DIR: &str = "models/all-minilm-l6-v2";
+
+impl SemanticSettings {
+    /// The model folder to load: the configured one, else the first default place that has
+    /// one (the working folder's when none has, so the error names a sensible path).
+    pub fn model_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.model_dir {
+            return dir.clone();
+        }
+        let exe_dir = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf));
+        let mut candidates = vec![PathBuf::from(DEFAULT_MODEL_DIR)];
+        if let Some(exe_dir) = exe_dir {
+            candidates.push(exe_dir.join(DEFAULT_MODEL_DIR));
+            candidates.push(exe_dir.join("../..").join(DEFAULT_MODEL_DIR));
+        }
+        candidates
+            .iter()
+            .find(|dir| dir.join("model.safetensors").is_file())
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_DIR))
+    }
+}
+
+impl Default for SemanticSettings {
+    fn default() -> Self {
+        SemanticSettings {
+            enabled: true,
+            model_dir: None,
+        }
+    }
 }
 
 /// Staff tools: who may use them and their limits.
@@ -164,6 +211,7 @@ impl Default for Settings {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             question_retention_days: nonzero(90),
             staff: StaffSettings::default(),
+            semantic: SemanticSettings::default(),
         }
     }
 }
@@ -224,6 +272,15 @@ struct FileSettings {
     discord: FileDiscord,
     #[serde(default)]
     answers: FileAnswers,
+    #[serde(default)]
+    semantic: FileSemantic,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSemantic {
+    enabled: Option<bool>,
+    model_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -365,6 +422,12 @@ impl Settings {
         }
         if let Some(contact) = file.answers.staff_contact {
             self.answers.staff_contact = contact;
+        }
+        if let Some(enabled) = file.semantic.enabled {
+            self.semantic.enabled = enabled;
+        }
+        if let Some(dir) = file.semantic.model_dir {
+            self.semantic.model_dir = Some(base.join(dir));
         }
         Ok(())
     }

@@ -13,6 +13,7 @@ pub mod discord;
 pub mod eval;
 pub mod knowledge;
 pub mod live;
+pub mod meaning;
 pub mod records;
 pub mod search;
 pub mod telemetry;

@@ -22,6 +22,7 @@ use tracing::{info, info_span, warn};
 use crate::knowledge::{
     Diagnostic, Document, KnowledgeBase, KnowledgeError, Problem, SYNONYMS_FILE, Synonyms,
 };
+use crate::meaning::{MeaningStatus, Semantic};
 use crate::search::{Engine, SearchError};
 
 /// Edits arrive as bursts of file events (an editor writes, renames, touches); waiting this
@@ -63,6 +64,8 @@ pub struct Status {
     pub serving_last_good: Vec<String>,
     /// Files whose `last_reviewed` date is older than the review age, with that date.
     pub due_for_review: Vec<(String, jiff::civil::Date)>,
+    /// Whether answers match by meaning too.
+    pub meaning: MeaningStatus,
 }
 
 impl Status {
@@ -83,6 +86,8 @@ impl Status {
 pub struct LiveKnowledge {
     dir: PathBuf,
     review_after: Duration,
+    semantic: Option<Arc<Semantic>>,
+    meaning: MeaningStatus,
     engine: ArcSwap<Engine>,
     state: Mutex<State>,
     /// One reload at a time: two overlapping reloads could swap in the older one last.
@@ -96,12 +101,25 @@ struct State {
 }
 
 impl LiveKnowledge {
-    /// Reads and indexes the folder.
+    /// Reads and indexes the folder, matching by words alone.
     pub fn load(dir: &Path, review_after_days: u32) -> Result<LiveKnowledge, ReloadError> {
+        Self::load_with(dir, review_after_days, None, MeaningStatus::Off)
+    }
+
+    /// Reads and indexes the folder, matching by meaning too when `semantic` is given;
+    /// `meaning` is what status reports say about it.
+    pub fn load_with(
+        dir: &Path,
+        review_after_days: u32,
+        semantic: Option<Arc<Semantic>>,
+        meaning: MeaningStatus,
+    ) -> Result<LiveKnowledge, ReloadError> {
         let empty = Engine::build(Vec::new(), &Synonyms::default())?;
         let live = LiveKnowledge {
             dir: dir.to_path_buf(),
             review_after: crate::config::days(review_after_days),
+            semantic,
+            meaning: meaning.clone(),
             engine: ArcSwap::from_pointee(empty),
             state: Mutex::new(State {
                 good: BTreeMap::new(),
@@ -113,6 +131,7 @@ impl LiveKnowledge {
                     diagnostics: Vec::new(),
                     serving_last_good: Vec::new(),
                     due_for_review: Vec::new(),
+                    meaning,
                 },
             }),
             reloading: Mutex::new(()),
@@ -188,7 +207,10 @@ impl LiveKnowledge {
             .values()
             .flat_map(|d| d.passages.iter().cloned())
             .collect();
-        let engine = Engine::build(passages, &synonyms)?;
+        // Embedding new passages takes a while on a large export; the old index answers
+        // meanwhile.
+        let engine =
+            Engine::build_with(passages, &synonyms, self.semantic.as_deref(), &log_progress)?;
         let mut diagnostics = base.diagnostics.clone();
         diagnostics.extend(engine.diagnostics().iter().cloned());
         let status = Status {
@@ -198,6 +220,12 @@ impl LiveKnowledge {
             diagnostics,
             serving_last_good,
             due_for_review: self.due_for_review(&good),
+            meaning: match (&self.meaning, engine.matches_meaning()) {
+                (MeaningStatus::On(_), false) => {
+                    MeaningStatus::Broken("the passages could not be embedded (see the log)".into())
+                }
+                (status, _) => status.clone(),
+            },
         };
         self.engine.store(Arc::new(engine));
         let mut state = lock(&self.state);
@@ -287,6 +315,15 @@ pub struct KnowledgeWatcher {
         notify_debouncer_full::notify::RecommendedWatcher,
         notify_debouncer_full::RecommendedCache,
     >,
+}
+
+/// Logs the progress of a long embedding, every few thousand passages.
+fn log_progress(done: usize, total: usize) {
+    /// Fewer take seconds at most: not worth a line.
+    const LOG_FROM: usize = 2_000;
+    if total >= LOG_FROM {
+        info!(done, total, "embedding passages");
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

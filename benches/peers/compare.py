@@ -1,11 +1,13 @@
 """faqbot against its peers, side by side in one run on the same data.
 
-Runs faqbot (`faqbot eval --beir --json`), bm25s and SQLite FTS5 (peer.py) on SciFact's
-train split and on MedQuAD, each in its own process pinned to one core, and prints one
-table: quality (nDCG@10, MRR@10, Recall@100), single-thread speed, index build time and
-peak memory, then the ratios faqbot / peer and whether each target of the benchmark issue
-is met. Then it times faqbot's start-up on the bundled knowledge and on MedQuAD loaded as a
-knowledge file. Called by compare.sh, which builds faqbot and the Python environment.
+Runs faqbot (`faqbot eval --beir --json`, by words and meaning, and `--words-only`), bm25s,
+SQLite FTS5, and sentence-transformers with all-MiniLM-L6-v2 alone and fused with bm25s
+(peer.py) on SciFact's train split and on MedQuAD, each in its own process pinned to one
+core, and prints one table: quality (nDCG@10, MRR@10, Recall@100), single-thread speed,
+index build time (with embedding) and peak memory, then the ratios faqbot / peer and whether
+each target of the semantic issue is met. Then it times faqbot's start-up on the bundled
+knowledge and on MedQuAD loaded as a knowledge file, without a vector cache and with one.
+Called by compare.sh, which builds faqbot and the Python environment.
 
 For MedQuAD, each entry's own question is the query and the entry the one relevant
 document, and no system indexes the question field: only the answer, titled by its focus.
@@ -72,6 +74,8 @@ def main():
     parser.add_argument("--work", required=True, help="a folder for generated datasets")
     parser.add_argument("--knowledge", required=True, help="the bundled knowledge folder")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--model", required=True,
+                        help="all-MiniLM-L6-v2 for the dense peers (a sentence-transformers folder)")
     args = parser.parse_args()
 
     here = os.path.dirname(os.path.abspath(__file__))
@@ -83,12 +87,21 @@ def main():
         ("SciFact train", scifact, os.path.join(scifact, "qrels", "train.tsv")),
         ("MedQuAD", medquad, os.path.join(medquad, "qrels", "test.tsv")),
     ]
+    # faqbot keeps the corpora's vectors in a data folder of its own here, so a second run
+    # does not embed them again; the first run's build time is the embedding's.
+    data_dir = os.path.join(args.work, "data")
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               MKL_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
+               MKL_NUM_THREADS="1", NUMBA_NUM_THREADS="1", RAYON_NUM_THREADS="1",
+               FAQBOT_DATA_DIR=data_dir)
+    env.pop("FAQBOT_CONFIG", None)
+    peer = lambda name: (lambda d, q: [sys.executable, os.path.join(here, "peer.py"), name, d, q, args.model])
     systems = {
         "faqbot": lambda d, q: [args.faqbot, "eval", "--beir", d, "--qrels", q, "--json"],
-        "bm25s": lambda d, q: [sys.executable, os.path.join(here, "peer.py"), "bm25s", d, q],
-        "fts5": lambda d, q: [sys.executable, os.path.join(here, "peer.py"), "fts5", d, q],
+        "faqbot words": lambda d, q: [args.faqbot, "eval", "--words-only", "--beir", d, "--qrels", q, "--json"],
+        "bm25s": peer("bm25s"),
+        "fts5": peer("fts5"),
+        "dense": peer("dense"),
+        "dense+bm25s": peer("dense+bm25s"),
     }
 
     results = {}
@@ -103,7 +116,7 @@ def main():
     print()
     print("Side by side, one core each (taskset), same documents and queries")
     print()
-    header = (f"{'dataset':<14} {'system':<7} {'nDCG@10':>8} {'MRR@10':>7} {'R@100':>6} "
+    header = (f"{'dataset':<14} {'system':<12} {'nDCG@10':>8} {'MRR@10':>7} {'R@100':>6} "
               f"{'top-10 q/s':>10} {'depth-100 q/s':>13} {'p99 ms':>7} {'build s':>8} {'peak MB':>8}")
     print(header)
     print("-" * len(header))
@@ -111,22 +124,22 @@ def main():
         for system in systems:
             r = results[(name, system)]
             p99 = f"{r['latency_ms_p99']:.3f}" if "latency_ms_p99" in r else "-"
-            print(f"{name:<14} {system:<7} {r['ndcg_at_10']:>8.4f} {r['mrr_at_10']:>7.4f} "
+            print(f"{name:<14} {system:<12} {r['ndcg_at_10']:>8.4f} {r['mrr_at_10']:>7.4f} "
                   f"{r['recall_at_100']:>6.4f} {r['queries_per_second']:>10.0f} "
                   f"{r['ranked_per_second']:>13.0f} {p99:>7} {r['index_seconds']:>8.2f} "
                   f"{r['peak_mb']:>8.0f}")
     print()
     print("faqbot / peer")
-    print(f"{'dataset':<14} {'peer':<7} {'nDCG@10':>8} {'MRR@10':>7} {'R@100':>6} "
+    print(f"{'dataset':<14} {'peer':<12} {'nDCG@10':>8} {'MRR@10':>7} {'R@100':>6} "
           f"{'top-10 q/s':>10} {'depth-100 q/s':>13} {'build s':>8} {'peak MB':>8}")
     for name, _, _ in datasets:
         ours = results[(name, "faqbot")]
-        for peer in ("bm25s", "fts5"):
+        for peer in ("bm25s", "fts5", "dense", "dense+bm25s"):
             theirs = results[(name, peer)]
             cells = [ratio(ours[k], theirs[k]) for k in (
                 "ndcg_at_10", "mrr_at_10", "recall_at_100", "queries_per_second",
                 "ranked_per_second", "index_seconds", "peak_mb")]
-            print(f"{name:<14} {peer:<7} {cells[0]:>8.3f} {cells[1]:>7.3f} {cells[2]:>6.3f} "
+            print(f"{name:<14} {peer:<12} {cells[0]:>8.3f} {cells[1]:>7.3f} {cells[2]:>6.3f} "
                   f"{cells[3]:>10.2f} {cells[4]:>13.2f} {cells[5]:>8.2f} {cells[6]:>8.2f}")
 
     # Start-up: the whole `faqbot ask` process, reading the files, indexing them and
@@ -134,46 +147,60 @@ def main():
     medquad_knowledge = os.path.join(args.work, "medquad-knowledge")
     os.makedirs(medquad_knowledge, exist_ok=True)
     shutil.copyfile(medquad_file, os.path.join(medquad_knowledge, "medquad.jsonl"))
+    # The first run has no vector cache (as on a clean clone: the bundled knowledge's vectors
+    # ship beside the model, MedQuAD's must be made); the others find it warm.
     startup = {}
     for name, folder, question in [
         ("bundled", args.knowledge, "What happens during a therapeutic massage?"),
         ("MedQuAD", medquad_knowledge, "What are the symptoms of glaucoma?"),
     ]:
-        runs = [wait_measured(pinned([args.faqbot, "ask", "--knowledge", folder, question]))
-                for _ in range(3)]
+        cache = os.path.join(args.work, f"startup-{name}")
+        shutil.rmtree(cache, ignore_errors=True)
+        ask_env = dict(env, FAQBOT_DATA_DIR=cache)
+        command = pinned([args.faqbot, "ask", "--knowledge", folder, question])
+        _, cold, _ = wait_measured(command, ask_env)
+        runs = [wait_measured(command, ask_env) for _ in range(3)]
         startup[name] = {
+            "cold_seconds": cold,
             "seconds": min(seconds for _, seconds, _ in runs),
             "peak_mb": max(peak for _, _, peak in runs),
         }
     print()
-    print("Start-up: `faqbot ask` reading, indexing and answering once (best of 3)")
+    print("Start-up: `faqbot ask` reading, indexing and answering once, on one core")
     for name, figures in startup.items():
-        print(f"  {name:<8} {figures['seconds']:.2f} s, peak {figures['peak_mb']:.0f} MB")
+        print(f"  {name:<8} no cache {figures['cold_seconds']:.2f} s; warm cache {figures['seconds']:.2f} s"
+              f" (best of 3), peak {figures['peak_mb']:.0f} MB")
 
     sci = {s: results[("SciFact train", s)] for s in systems}
     med = {s: results[("MedQuAD", s)] for s in systems}
     targets = [
-        ("SciFact nDCG@10 >= bm25s + 0.02",
-         sci["faqbot"]["ndcg_at_10"] >= sci["bm25s"]["ndcg_at_10"] + 0.02,
-         f"{sci['faqbot']['ndcg_at_10']:.4f} vs {sci['bm25s']['ndcg_at_10']:.4f} + 0.02"),
-        ("MedQuAD nDCG@10 >= bm25s",
-         med["faqbot"]["ndcg_at_10"] >= med["bm25s"]["ndcg_at_10"],
-         f"{med['faqbot']['ndcg_at_10']:.4f} vs {med['bm25s']['ndcg_at_10']:.4f}"),
+        ("SciFact nDCG@10 >= 0.72", sci["faqbot"]["ndcg_at_10"] >= 0.72,
+         f"{sci['faqbot']['ndcg_at_10']:.4f}"),
+        ("MedQuAD nDCG@10 >= 0.70", med["faqbot"]["ndcg_at_10"] >= 0.70,
+         f"{med['faqbot']['ndcg_at_10']:.4f}"),
     ]
     for name, figures in (("SciFact", sci), ("MedQuAD", med)):
-        ours = figures["faqbot"]["queries_per_second"]
-        targets.append((f"{name} q/s >= 20 x FTS5", ours >= 20 * figures["fts5"]["queries_per_second"],
-                        f"{ours:.0f} vs 20 x {figures['fts5']['queries_per_second']:.0f}"))
-        targets.append((f"{name} q/s >= bm25s", ours >= figures["bm25s"]["queries_per_second"],
-                        f"{ours:.0f} vs {figures['bm25s']['queries_per_second']:.0f}"))
+        ours = figures["faqbot"]
+        targets.append((f"{name} p99 < 10 ms", ours["latency_ms_p99"] < 10.0,
+                        f"{ours['latency_ms_p99']:.2f} ms"))
+        fused = figures["dense+bm25s"]["queries_per_second"]
+        targets.append((f"{name} q/s >= dense+bm25s", ours["queries_per_second"] >= fused,
+                        f"{ours['queries_per_second']:.0f} vs {fused:.0f}"))
+        words = figures["faqbot words"]
+        bm25s = figures["bm25s"]
+        targets.append((f"{name} words only nDCG >= bm25s", words["ndcg_at_10"] >= bm25s["ndcg_at_10"],
+                        f"{words['ndcg_at_10']:.4f} vs {bm25s['ndcg_at_10']:.4f}"))
+        targets.append((f"{name} words only q/s >= bm25s",
+                        words["queries_per_second"] >= bm25s["queries_per_second"],
+                        f"{words['queries_per_second']:.0f} vs {bm25s['queries_per_second']:.0f}"))
     targets += [
-        ("MedQuAD p99 < 2 ms", med["faqbot"]["latency_ms_p99"] < 2.0,
-         f"{med['faqbot']['latency_ms_p99']:.3f} ms"),
-        ("bundled ready < 1 s", startup["bundled"]["seconds"] < 1.0,
+        ("bundled first answer < 3 s (no cache)", startup["bundled"]["cold_seconds"] < 3.0,
+         f"{startup['bundled']['cold_seconds']:.2f} s"),
+        ("bundled ready < 1 s (warm)", startup["bundled"]["seconds"] < 1.0,
          f"{startup['bundled']['seconds']:.2f} s"),
-        ("MedQuAD ready < 5 s", startup["MedQuAD"]["seconds"] < 5.0,
-         f"{startup['MedQuAD']['seconds']:.2f} s"),
-        ("MedQuAD loaded < 200 MB", startup["MedQuAD"]["peak_mb"] < 200,
+        ("MedQuAD ready < 5 s (warm)", startup["MedQuAD"]["seconds"] < 5.0,
+         f"{startup['MedQuAD']['seconds']:.2f} s (first embedding {startup['MedQuAD']['cold_seconds']:.0f} s)"),
+        ("MedQuAD loaded < 400 MB", startup["MedQuAD"]["peak_mb"] < 400,
          f"{startup['MedQuAD']['peak_mb']:.0f} MB"),
     ]
     print()

@@ -3,12 +3,15 @@
 per second on one thread to depth 100 and to the top 10 (what a bot shows and checks),
 and index build seconds.
 
-    python peer.py bm25s|fts5 DATASET_DIR QRELS_TSV
+    python peer.py bm25s|fts5|dense|dense+bm25s DATASET_DIR QRELS_TSV [MODEL_DIR]
 
 The peers get what a developer would give them: bm25s as its README sets it up for BEIR
 (PyStemmer English stemmer, English stop words, k1=1.5, b=0.75), and SQLite FTS5 with the
 porter tokenizer, its built-in bm25() ranking and the question's words OR-ed together (stop
-words dropped, as bm25s drops them, so FTS5 is not slowed by "the").
+words dropped, as bm25s drops them, so FTS5 is not slowed by "the"). The dense peers use
+sentence-transformers with all-MiniLM-L6-v2 (the model faqbot runs, from the same PyPI package,
+in float32) on one thread: alone, ranking by cosine, and fused with bm25s by reciprocal rank
+fusion (k = 60), the usual way to combine them.
 """
 
 import json
@@ -141,16 +144,80 @@ class Fts5:
         return rankings
 
 
+class Dense:
+    """sentence-transformers, all-MiniLM-L6-v2, one thread, exact cosine over all documents."""
+
+    def __init__(self, corpus, model_dir):
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        import numpy
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(1)
+        self.numpy = numpy
+        self.model = SentenceTransformer(model_dir, device="cpu")
+        self.ids = [doc["_id"] for doc in corpus]
+        self.vectors = self.model.encode(
+            [document_text(doc) for doc in corpus],
+            batch_size=32,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+
+    def search(self, questions, k):
+        """One question at a time, as a bot gets them."""
+        rankings = []
+        for question in questions:
+            vector = self.model.encode([question], normalize_embeddings=True, show_progress_bar=False)[0]
+            scores = self.vectors @ vector
+            best = self.numpy.argpartition(-scores, min(k, len(scores) - 1))[:k]
+            best = best[self.numpy.argsort(-scores[best])]
+            rankings.append([self.ids[i] for i in best])
+        return rankings
+
+
+class Fused:
+    """Reciprocal rank fusion of bm25s and the dense peer, each ranked to depth 100."""
+
+    RRF_K = 60
+
+    def __init__(self, corpus, model_dir):
+        self.words = Bm25s(corpus)
+        self.meaning = Dense(corpus, model_dir)
+
+    def search(self, questions, k):
+        rankings = []
+        for question in questions:
+            scores = {}
+            for ranking in (self.words.search([question], DEPTH)[0], self.meaning.search([question], DEPTH)[0]):
+                for rank, doc in enumerate(ranking):
+                    scores[doc] = scores.get(doc, 0.0) + 1.0 / (self.RRF_K + rank + 1)
+            rankings.append(sorted(scores, key=scores.get, reverse=True)[:k])
+        return rankings
+
+
+def make(system, corpus, model_dir):
+    if system == "bm25s":
+        return Bm25s(corpus)
+    if system == "fts5":
+        return Fts5(corpus)
+    if system == "dense":
+        return Dense(corpus, model_dir)
+    return Fused(corpus, model_dir)
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("bm25s", "fts5"):
-        sys.exit("usage: peer.py bm25s|fts5 DATASET_DIR QRELS_TSV")
-    system, directory, qrels = sys.argv[1:]
+    systems = ("bm25s", "fts5", "dense", "dense+bm25s")
+    if len(sys.argv) not in (4, 5) or sys.argv[1] not in systems:
+        sys.exit("usage: peer.py bm25s|fts5|dense|dense+bm25s DATASET_DIR QRELS_TSV [MODEL_DIR]")
+    system, directory, qrels = sys.argv[1:4]
+    model_dir = sys.argv[4] if len(sys.argv) == 5 else None
     corpus = read_jsonl(os.path.join(directory, "corpus.jsonl"))
     queries = {q["_id"]: q["text"] for q in read_jsonl(os.path.join(directory, "queries.jsonl"))}
     judged = [(qid, rel) for qid, rel in sorted(read_qrels(qrels).items()) if qid in queries]
     questions = [queries[qid] for qid, _ in judged]
     started = time.perf_counter()
-    peer = Bm25s(corpus) if system == "bm25s" else Fts5(corpus)
+    peer = make(system, corpus, model_dir)
     index_seconds = time.perf_counter() - started
     started = time.perf_counter()
     rankings = peer.search(questions, DEPTH)

@@ -370,6 +370,7 @@ pub(crate) fn status_text(heading: &str, status: &Status) -> String {
         "**{heading}**\nFiles: {} · Passages: {} · Last reload: <t:{reloaded}:R>\n",
         status.files, status.passages
     );
+    text.push_str(&format!("Matching by meaning: {}\n", status.meaning));
     let errors: Vec<_> = status.errors().collect();
     if errors.is_empty() {
         text.push_str("No file has errors.\n");

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tracing::info_span;
 
 use super::metrics::{mrr_at, ndcg_at, recall_at};
-use super::{EvalError, json_lines, read};
+use super::{EvalError, json_lines, percentile, read};
 use crate::knowledge::{Passage, Synonyms};
 use crate::search::Engine;
 
@@ -139,7 +139,11 @@ impl Dataset {
     }
 
     /// Indexes the corpus and ranks every judged query that has a text.
-    pub fn run(self) -> Result<Report, EvalError> {
+    pub fn run(
+        self,
+        semantic: Option<&crate::meaning::Semantic>,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Report, EvalError> {
         let _span = info_span!("beir", documents = self.documents.len()).entered();
         let ids: Vec<String> = self.documents.iter().map(|doc| doc.id.clone()).collect();
         let passages = self
@@ -156,7 +160,7 @@ impl Dataset {
             })
             .collect();
         let started = Instant::now();
-        let engine = Engine::build(passages, &Synonyms::default())?;
+        let engine = Engine::build_with(passages, &Synonyms::default(), semantic, progress)?;
         let index_seconds = started.elapsed().as_secs_f64();
 
         let judged: Vec<(&String, &HashMap<String, u32>)> = self
@@ -214,15 +218,6 @@ fn per_second(count: usize, seconds: f64) -> f64 {
     } else {
         0.0
     }
-}
-
-/// The value below which `share` of the sorted `values` fall (nearest rank).
-fn percentile(values: &[f64], share: f64) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    let rank = (share * values.len() as f64).ceil() as usize;
-    values[rank.clamp(1, values.len()) - 1]
 }
 
 #[cfg(test)]

@@ -35,6 +35,8 @@ pub struct Outcome {
     pub answer: Answer,
     /// Whether that is what was expected.
     pub passed: bool,
+    /// How long the answer took, in milliseconds.
+    pub milliseconds: f64,
 }
 
 /// Reads a golden-question file; every line must have `expect` or `expect_none`, not both.
@@ -61,12 +63,15 @@ pub fn run(engine: &Engine, questions: &[GoldenQuestion]) -> Result<Vec<Outcome>
     questions
         .iter()
         .map(|golden| {
+            let started = std::time::Instant::now();
             let answer = engine.answer(&golden.q, 1)?;
+            let milliseconds = started.elapsed().as_secs_f64() * 1e3;
             let passed = judge(golden, &answer);
             Ok(Outcome {
                 golden: golden.clone(),
                 answer,
                 passed,
+                milliseconds,
             })
         })
         .collect()

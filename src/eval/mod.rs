@@ -65,3 +65,12 @@ fn json_lines<T: serde::de::DeserializeOwned>(
         })
         .collect()
 }
+
+/// The value below which `share` of the sorted `values` fall (nearest rank).
+pub fn percentile(values: &[f64], share: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let rank = (share * values.len() as f64).ceil() as usize;
+    values[rank.clamp(1, values.len()) - 1]
+}

@@ -10,6 +10,7 @@
 
 mod abstain;
 mod analysis;
+mod fusion;
 mod index;
 mod query;
 mod rerank;
@@ -27,8 +28,11 @@ pub use crate::knowledge::cut_at_word as cut_question;
 pub use abstain::MIN_COVERAGE;
 pub use query::MAX_QUESTION_CHARS;
 
+use std::sync::Arc;
+
 use crate::answer::{Answer, Hit};
 use crate::knowledge::{Diagnostic, KnowledgeBase, Passage, Synonyms, placeholders};
+use crate::meaning::{Embedder, PassageVectors, Semantic};
 use analysis::Analyzer;
 use index::Fields;
 use query::{Plan, Planner, Weights};
@@ -67,6 +71,20 @@ const CANDIDATES: usize = 10;
 /// How many near misses a "did you mean" line may offer.
 const NEAR_MISSES: usize = 3;
 
+/// Candidates in their final order.
+struct Ranked<'p> {
+    reranked: rerank::Reranked<'p>,
+    order: Vec<Candidate>,
+}
+
+/// One candidate: its place in `Ranked::reranked`, its final score and its closeness of
+/// meaning (with a model).
+struct Candidate {
+    at: usize,
+    score: f32,
+    meaning: Option<f32>,
+}
+
 /// The index could not be built or searched.
 #[derive(Debug, Error)]
 pub enum SearchError {
@@ -88,6 +106,11 @@ pub struct Engine {
     positions: Vec<Column<u64>>,
     /// The fields questions are scored in, with their weights.
     weights: Weights,
+    /// Each passage's document in the index, to read the postings of passages that BM25 did
+    /// not find but meaning did.
+    addresses: Vec<DocAddress>,
+    /// Matching by meaning, when a model is loaded.
+    meaning: Option<fusion::Meaning>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -117,6 +140,23 @@ impl Engine {
             .map(|segment| segment.fast_fields().u64("passage"))
             .collect::<Result<_, _>>()?;
         let weights = Weights::of_index(&reader.searcher(), &fields)?;
+        let mut addresses = vec![DocAddress::new(0, 0); passages.len()];
+        for (ord, (segment, column)) in reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .zip(&positions)
+            .enumerate()
+        {
+            let column: &Column<u64> = column;
+            for doc in 0..segment.max_doc() {
+                if let Some(position) = column.first(doc)
+                    && let Some(address) = addresses.get_mut(position as usize)
+                {
+                    *address = DocAddress::new(ord as u32, doc);
+                }
+            }
+        }
         Ok(Engine {
             reader,
             fields,
@@ -126,7 +166,61 @@ impl Engine {
             diagnostics,
             positions,
             weights,
+            addresses,
+            meaning: None,
         })
+    }
+
+    /// Indexes `passages` like [`Engine::build`], and with `semantic` their vectors too,
+    /// embedding only what its cache lacks; `progress` hears (done, to do) while it embeds.
+    pub fn build_with(
+        passages: Vec<Passage>,
+        synonyms: &Synonyms,
+        semantic: Option<&Semantic>,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Engine, SearchError> {
+        let Some(semantic) = semantic else {
+            return Engine::build(passages, synonyms);
+        };
+        let started = std::time::Instant::now();
+        let vectors = semantic.vectors(&passages, progress);
+        let engine = Engine::build(passages, synonyms)?;
+        match vectors {
+            Ok((vectors, usage)) => {
+                debug!(
+                    reused = usage.reused,
+                    embedded = usage.embedded,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "passage vectors ready"
+                );
+                Ok(engine.with_meaning(semantic.embedder(), vectors))
+            }
+            // Degrade, never fail: the words still answer.
+            Err(err) => {
+                tracing::error!(%err, "matching by words alone");
+                Ok(engine)
+            }
+        }
+    }
+
+    /// This engine, matching by meaning too: `vectors` are its passages' (see
+    /// [`PassageVectors::build`]), made by `embedder`.
+    pub fn with_meaning(mut self, embedder: Arc<Embedder>, vectors: PassageVectors) -> Engine {
+        if vectors.len() == self.passages.len() {
+            self.meaning = Some(fusion::Meaning { embedder, vectors });
+        } else {
+            tracing::error!(
+                vectors = vectors.len(),
+                passages = self.passages.len(),
+                "passage vectors do not fit the passages; answering by words alone"
+            );
+        }
+        self
+    }
+
+    /// Whether questions are matched by meaning as well as by words.
+    pub fn matches_meaning(&self) -> bool {
+        self.meaning.is_some()
     }
 
     /// Where the words of `terms` (as in [`Hit::matched_terms`]) stand in `text`, as byte
@@ -198,24 +292,29 @@ impl Engine {
         tracing::trace!(?plan, "planned");
         let mut results = Vec::new();
         let mut misses = Vec::new();
-        let found = self.search(&searcher, &plan, RERANKED.max(limit))?;
-        let reranked = rerank::rerank(&searcher, &self.lookup(), &plan, found)?;
-        for (at, (found, _)) in reranked
-            .found
-            .iter()
-            .enumerate()
-            .take(CANDIDATES.max(limit))
-        {
-            let cover = abstain::coverage(&plan, |term| reranked.holds(at, term));
+        let ranked = self.candidates(&searcher, &plan, question, RERANKED.max(limit))?;
+        for candidate in ranked.order.iter().take(CANDIDATES.max(limit)) {
+            let at = candidate.at;
+            let found = &ranked.reranked.found[at].0;
+            let cover = abstain::coverage(&plan, |term| ranked.reranked.holds(at, term));
             // Passages are copied into the answer only when it will show them.
-            if cover.is_enough() {
+            if abstain::is_answer(&cover, candidate.meaning, &plan) {
                 if results.len() < limit {
-                    let hit =
-                        self.hit(found.passage, found.score, cover.share, cover.matched_terms);
+                    let hit = self.hit(
+                        found.passage,
+                        candidate.score,
+                        cover.share,
+                        cover.matched_terms,
+                    );
                     results.push(hit);
                 }
             } else if cover.share > 0.0 && results.is_empty() && misses.len() < NEAR_MISSES {
-                misses.push(self.hit(found.passage, found.score, cover.share, cover.matched_terms));
+                misses.push(self.hit(
+                    found.passage,
+                    candidate.score,
+                    cover.share,
+                    cover.matched_terms,
+                ));
             }
         }
         let answered = !results.is_empty();
@@ -243,14 +342,82 @@ impl Engine {
         let mut analyzer = self.analyzer.clone();
         let searcher = self.reader.searcher();
         let plan = self.plan(&searcher, &mut analyzer, question)?;
-        let found = self.search(&searcher, &plan, RERANKED.max(limit))?;
-        let reranked = rerank::rerank(&searcher, &self.lookup(), &plan, found)?;
-        Ok(reranked
-            .found
-            .into_iter()
+        let ranked = self.candidates(&searcher, &plan, question, RERANKED.max(limit))?;
+        Ok(ranked
+            .order
+            .iter()
             .take(limit)
-            .map(|(found, _)| (found.passage, found.score))
+            .map(|candidate| {
+                (
+                    ranked.reranked.found[candidate.at].0.passage,
+                    candidate.score,
+                )
+            })
             .collect())
+    }
+
+    /// BM25's best `limit` passages and, with a model, the passages closest in meaning,
+    /// reranked by closeness of words and put in their final order.
+    fn candidates<'p>(
+        &self,
+        searcher: &Searcher,
+        plan: &'p Plan,
+        question: &str,
+        limit: usize,
+    ) -> Result<Ranked<'p>, SearchError> {
+        let mut found = self.search(searcher, plan, limit)?;
+        let meaning: Option<Vec<f32>> = self.meaning.as_ref().and_then(|meaning| {
+            let closeness = meaning.closeness(cut_question(question, MAX_QUESTION_CHARS))?;
+            Some(closeness.into_iter().map(fusion::meaning).collect())
+        });
+        if let Some(meaning) = &meaning {
+            found = fusion::with_dense_candidates(
+                found,
+                meaning,
+                limit.max(fusion::DENSE_CANDIDATES),
+                |passage| self.addresses[passage],
+            );
+        }
+        let reranked = rerank::rerank(searcher, &self.lookup(), plan, found)?;
+        let bm25: Vec<f32> = reranked
+            .found
+            .iter()
+            .map(|(found, _)| found.score)
+            .collect();
+        let order = match &meaning {
+            None => bm25
+                .iter()
+                .enumerate()
+                .map(|(at, &score)| Candidate {
+                    at,
+                    score,
+                    meaning: None,
+                })
+                .collect(),
+            Some(meaning) => {
+                let closeness: Vec<f32> = reranked
+                    .found
+                    .iter()
+                    .map(|(found, _)| meaning[found.passage])
+                    .collect();
+                let coverage: Vec<f32> = (0..reranked.found.len())
+                    .map(|at| abstain::coverage(plan, |term| reranked.holds(at, term)).share)
+                    .collect();
+                let mut order: Vec<Candidate> = fusion::fused(&bm25, &closeness, &coverage)
+                    .into_iter()
+                    .zip(closeness)
+                    .enumerate()
+                    .map(|(at, (score, meaning))| Candidate {
+                        at,
+                        score,
+                        meaning: Some(meaning),
+                    })
+                    .collect();
+                order.sort_by(|a, b| b.score.total_cmp(&a.score));
+                order
+            }
+        };
+        Ok(Ranked { reranked, order })
     }
 
     fn plan(

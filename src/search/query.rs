@@ -56,6 +56,9 @@ pub(crate) struct Concept {
     pub certainty: f32,
     /// How many times the question repeats it.
     pub count: u32,
+    /// No passage uses the wording asked (nor, when corrected, its correction): a word from
+    /// outside the knowledge's world, such as "dentist" or "Netflix".
+    pub unknown: bool,
 }
 
 impl Concept {
@@ -136,6 +139,7 @@ impl Planner<'_> {
             weight: idf(word.doc_freq, total),
             certainty: word.certainty,
             count: 1,
+            unknown: word.doc_freq == 0,
         };
         let mut concepts: Vec<Concept> = Vec::new();
         let mut next = 0;
@@ -209,6 +213,7 @@ impl Planner<'_> {
             weight,
             certainty: asked.iter().map(|word| word.certainty).fold(1.0, f32::min),
             count: 1,
+            unknown: false,
         }))
     }
 

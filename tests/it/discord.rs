@@ -43,8 +43,16 @@ async fn spawn_bot_on(fake: FakeDiscord, configure: impl FnOnce(&mut Settings)) 
     settings.discord.help_channels = vec![HELP_CHANNEL];
     configure(&mut settings);
     let records = Arc::new(MemoryRecords::default());
+    let semantic = crate::support::semantic();
+    let meaning = faqbot::meaning::MeaningStatus::On(semantic.embedder().id().to_string());
     let knowledge = Arc::new(
-        faqbot::live::LiveKnowledge::load(&settings.knowledge_dir, 365).expect("knowledge"),
+        faqbot::live::LiveKnowledge::load_with(
+            &settings.knowledge_dir,
+            365,
+            Some(semantic),
+            meaning,
+        )
+        .expect("knowledge"),
     );
     let shared: Arc<dyn Records> = records.clone();
     let bot = faqbot::discord::start(Arc::new(settings), knowledge, shared)
@@ -629,6 +637,10 @@ async fn staff_see_status_and_the_staff_role_counts_as_staff() {
     let text = str_of(&reply["content"]);
     assert!(text.contains("Files: 1 · Passages: 1"), "{text}");
     assert!(text.contains("No file has errors."), "{text}");
+    assert!(
+        text.contains("Matching by meaning: on (model all-minilm-l6-v2-"),
+        "{text}"
+    );
     let mut by_role = kb(
         "reload",
         vec![],

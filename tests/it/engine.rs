@@ -2,7 +2,9 @@
 
 use faqbot::search::MAX_QUESTION_CHARS;
 
-use crate::support::{bundled, engine, folder};
+use faqbot::knowledge::KnowledgeBase;
+
+use crate::support::{bundled, bundled_knowledge, bundled_with_meaning, engine, folder};
 
 const SLEEP_MD: &[u8] = b"---
 title: Sleep and massage
@@ -265,4 +267,74 @@ fn no_answer_on_the_bundled_knowledge_shows_a_placeholder() {
         withheld > 0,
         "some answers came from passages with placeholders"
     );
+}
+
+/// A new clone answers its first question without embedding the bundled knowledge: its
+/// vectors ship beside the model. After editing `knowledge/`, refresh them with
+/// `bash models/refresh-knowledge-vectors.sh`.
+#[test]
+fn the_bundled_knowledges_vectors_ship_with_the_model() {
+    let base = KnowledgeBase::load(&bundled_knowledge()).unwrap();
+    let passages: Vec<_> = base.passages().cloned().collect();
+    let settings = faqbot::config::SemanticSettings::default();
+    let semantic = faqbot::meaning::Semantic::load(&settings, None, faqbot::meaning::KNOWLEDGE)
+        .unwrap()
+        .unwrap();
+    let (_, usage) = semantic.vectors(&passages, &|_, _| {}).unwrap();
+    assert_eq!(
+        usage.embedded, 0,
+        "{} texts of knowledge/ have no shipped vector: run bash models/refresh-knowledge-vectors.sh",
+        usage.embedded
+    );
+    assert!(usage.reused > passages.len());
+}
+
+/// The issue's chatty wordings that share few words with their answer: meaning finds them,
+/// words alone do not.
+#[test]
+fn meaning_answers_what_words_alone_cannot() {
+    for (question, expected) in [
+        ("my legs are killing me after deep tissue yesterday", "sore"),
+        (
+            "which massage should I pick if I just want to chill out and de-stress",
+            "relaxation and stress",
+        ),
+        (
+            "what kind of clothes should I show up in?",
+            "what should i wear",
+        ),
+        (
+            "will the trigger point stuff be painful? I have a low pain threshold",
+            "trigger point therapy feel like",
+        ),
+    ] {
+        let words = bundled().answer(question, 1).unwrap();
+        let meaning = bundled_with_meaning().answer(question, 1).unwrap();
+        let best = meaning
+            .best()
+            .unwrap_or_else(|| panic!("{question:?} declined"));
+        let shown = format!("{} {:?} {}", best.title, best.heading, best.text).to_lowercase();
+        assert!(shown.contains(expected), "{question:?}: {shown}");
+        assert!(
+            words
+                .best()
+                .is_none_or(|hit| hit.source != best.source || hit.line != best.line),
+            "{question:?}: words alone found it too"
+        );
+    }
+}
+
+/// Off-topic questions that share a rare word with the knowledge are declined: a word does not
+/// carry a question that meaning says is about something else.
+#[test]
+fn a_shared_rare_word_alone_does_not_answer() {
+    for question in [
+        "who won the world cup",
+        "this heat is killing me",
+        "how do I reschedule my dentist appointment",
+        "how to cancel my Netflix subscription",
+    ] {
+        let answer = bundled_with_meaning().answer(question, 3).unwrap();
+        assert!(!answer.answered, "{question:?}: {:?}", answer.best());
+    }
 }

@@ -67,3 +67,32 @@ pub fn faqbot(dir: &Path) -> assert_cmd::Command {
         .env_remove("RUST_LOG");
     command
 }
+
+/// The sentence-embedding model shipped in the repo, with an in-memory cache seeded by the
+/// bundled knowledge's shipped vectors; loaded once per test binary.
+pub fn semantic() -> std::sync::Arc<faqbot::meaning::Semantic> {
+    static SEMANTIC: std::sync::OnceLock<std::sync::Arc<faqbot::meaning::Semantic>> =
+        std::sync::OnceLock::new();
+    std::sync::Arc::clone(SEMANTIC.get_or_init(|| {
+        let settings = faqbot::config::SemanticSettings::default();
+        let semantic = faqbot::meaning::Semantic::load(&settings, None, faqbot::meaning::KNOWLEDGE)
+            .expect("the model loads")
+            .expect("matching by meaning is on by default");
+        std::sync::Arc::new(semantic)
+    }))
+}
+
+/// The bundled knowledge indexed by words and meaning, once per test binary.
+pub fn bundled_with_meaning() -> &'static Engine {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let base = KnowledgeBase::load(&bundled_knowledge()).expect("load knowledge");
+        Engine::build_with(
+            base.passages().cloned().collect(),
+            &base.synonyms,
+            Some(&semantic()),
+            &|_, _| {},
+        )
+        .expect("build index")
+    })
+}

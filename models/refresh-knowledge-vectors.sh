@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Stores the vectors of the bundled knowledge (knowledge/) beside the model, so that a new
+# clone answers its first question at once instead of embedding every passage first. Run it
+# after editing knowledge/; `cargo test` says when it is due. Only vectors of texts still in
+# the knowledge are kept.
+#
+#   bash models/refresh-knowledge-vectors.sh
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+data="$(mktemp -d)"
+trap 'rm -rf "$data"' EXIT
+
+cargo build --release --quiet --manifest-path "$repo/Cargo.toml" --bin faqbot
+# In a folder of its own, so no faqbot.toml applies; the model is found beside the binary.
+(cd "$data" && env -u FAQBOT_CONFIG FAQBOT_DATA_DIR="$data/data" \
+    "$repo/target/release/faqbot" ask --knowledge "$repo/knowledge" "massage" > /dev/null)
+cp "$data"/data/embeddings/knowledge.*.vectors "$repo/models/all-minilm-l6-v2/"
+ls -l "$repo"/models/all-minilm-l6-v2/knowledge.*.vectors

@@ -1,0 +1,431 @@
+//! Meaning: questions and passages as vectors, so that "I'm 30 weeks pregnant, can I still
+//! come" finds the passage about massage during pregnancy though they share no word.
+//!
+//! The model is all-MiniLM-L6-v2, a sentence transformer (see `models/README.md` for where it
+//! comes from, its licence and how to regenerate the files), run on the CPU with candle's BERT
+//! from local files only: nothing is fetched at run time. This module turns text into unit
+//! vectors (mean-pooled over the real tokens, never the padding) and keeps the vectors of
+//! passages in a cache ([`cache`]); the search engine decides how much closeness of meaning
+//! counts beside BM25.
+
+pub mod cache;
+mod passages;
+
+pub use passages::{Closeness, PassageVectors};
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+use tokenizers::Tokenizer;
+
+/// The model folder's files the embedder needs.
+const MODEL_FILES: [&str; 3] = ["model.safetensors", "tokenizer.json", "config.json"];
+/// Tokens of a text that count (the model was trained on up to 256): a passage is at most
+/// 800 characters, about 200 tokens, so this only bounds what a pasted essay costs.
+const MAX_TOKENS: usize = 256;
+/// Texts embedded in one pass of the model: padding them to one length costs less than
+/// passing the weights through the processor once per text.
+const BATCH: usize = 32;
+
+/// The model cannot be used; faqbot then answers by words alone.
+#[derive(Debug, Error)]
+pub enum MeaningError {
+    /// A file of the model is not there.
+    #[error(
+        "the sentence-embedding model is incomplete: {path} is missing (restore the models/ folder from the repository, or set semantic.enabled = false)"
+    )]
+    Missing {
+        /// The missing file.
+        path: PathBuf,
+    },
+    /// The files are there but do not load.
+    #[error(
+        "the sentence-embedding model in {dir} cannot be loaded ({message}); restore the models/ folder from the repository, or regenerate it with models/regenerate.sh"
+    )]
+    Broken {
+        /// The model folder.
+        dir: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The model failed on a text (a bug, or memory exhaustion).
+    #[error("the sentence-embedding model failed: {0}")]
+    Failed(String),
+}
+
+/// Turns text into unit vectors whose dot product says how alike two texts' meanings are.
+pub struct Embedder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    id: String,
+    dim: usize,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Embedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Embedder").field("id", &self.id).finish()
+    }
+}
+
+impl Embedder {
+    /// Loads the model in `dir`: `model.safetensors` (BERT weights, float16 or float32),
+    /// `tokenizer.json` and `config.json`, as `models/regenerate.sh` writes them.
+    pub fn load(dir: &Path) -> Result<Embedder, MeaningError> {
+        let broken = |message: String| MeaningError::Broken {
+            dir: dir.to_path_buf(),
+            message,
+        };
+        for name in MODEL_FILES {
+            let path = dir.join(name);
+            if !path.is_file() {
+                return Err(MeaningError::Missing { path });
+            }
+        }
+        let read = |name: &str| {
+            std::fs::read(dir.join(name)).map_err(|err| broken(format!("{name}: {err}")))
+        };
+        let weights = read("model.safetensors")?;
+        // The cache is keyed by the weights themselves: regenerated or replaced weights never
+        // reuse vectors made by others.
+        let digest = Sha256::digest(&weights);
+        let id = format!("{}-{}", model_name(dir), hex(&digest[..6]));
+        let config: Config = serde_json::from_slice(&read("config.json")?)
+            .map_err(|err| broken(format!("config.json: {err}")))?;
+        let mut tokenizer = Tokenizer::from_bytes(read("tokenizer.json")?)
+            .map_err(|err| broken(format!("tokenizer.json: {err}")))?;
+        // The shipped tokenizer pads every text to 128 tokens; pooling over that padding
+        // makes unrelated sentences look alike. Batches are padded by hand, with a mask.
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(Some(tokenizers::TruncationParams {
+                max_length: MAX_TOKENS,
+                ..Default::default()
+            }))
+            .map_err(|err| broken(format!("tokenizer.json: {err}")))?;
+        // Weights stored as float16 (half the repository's size) compute in float32.
+        let vars = VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu)
+            .map_err(|err| broken(format!("model.safetensors: {err}")))?;
+        let model = BertModel::load(vars, &config)
+            .map_err(|err| broken(format!("model.safetensors: {err}")))?;
+        let embedder = Embedder {
+            model,
+            tokenizer,
+            id,
+            dim: config.hidden_size,
+            dir: dir.to_path_buf(),
+        };
+        // A model that loads but gives no usable vector is as broken as one that does not load.
+        let probe = embedder
+            .embed("massage")
+            .map_err(|err| broken(err.to_string()))?;
+        if probe.len() != embedder.dim || probe.iter().any(|x| !x.is_finite()) {
+            return Err(broken("it gives no usable vector".into()));
+        }
+        Ok(embedder)
+    }
+
+    /// Names the model and its weights, e.g. `all-minilm-l6-v2-860248b56eb1`: what cached
+    /// vectors were made with.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// How many numbers a vector has.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The model's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The unit vector of `text`.
+    pub fn embed(&self, text: &str) -> Result<Vec<f32>, MeaningError> {
+        Ok(self
+            .embed_all(&[text.to_string()])?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// The unit vectors of `texts`, in order. Texts of similar length are run together.
+    pub fn embed_all(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, MeaningError> {
+        let failed = |err: &dyn std::fmt::Display| MeaningError::Failed(err.to_string());
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|err| failed(&err))?;
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&index| encodings[index].get_ids().len());
+        let mut vectors = vec![Vec::new(); texts.len()];
+        for batch in order.chunks(BATCH) {
+            let longest = batch
+                .iter()
+                .map(|&index| encodings[index].get_ids().len())
+                .max()
+                .unwrap_or(0)
+                .max(1);
+            let mut ids = Vec::with_capacity(batch.len() * longest);
+            let mut mask = Vec::with_capacity(batch.len() * longest);
+            for &index in batch {
+                let own = encodings[index].get_ids();
+                ids.extend_from_slice(own);
+                ids.extend(std::iter::repeat_n(0, longest - own.len()));
+                mask.extend(std::iter::repeat_n(1u32, own.len()));
+                mask.extend(std::iter::repeat_n(0u32, longest - own.len()));
+            }
+            let pooled = self
+                .pool(&ids, &mask, batch.len(), longest)
+                .map_err(|err| failed(&err))?;
+            for (&index, vector) in batch.iter().zip(pooled) {
+                vectors[index] = vector;
+            }
+        }
+        Ok(vectors)
+    }
+
+    /// One pass of the model over a padded batch, mean-pooled over the real tokens and
+    /// normalised.
+    fn pool(
+        &self,
+        ids: &[u32],
+        mask: &[u32],
+        texts: usize,
+        length: usize,
+    ) -> candle_core::Result<Vec<Vec<f32>>> {
+        let device = Device::Cpu;
+        let ids = Tensor::from_slice(ids, (texts, length), &device)?;
+        let mask = Tensor::from_slice(mask, (texts, length), &device)?;
+        let types = ids.zeros_like()?;
+        let hidden = self.model.forward(&ids, &types, Some(&mask))?;
+        let weights = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&weights)?.sum(1)?;
+        let counts = weights.sum(1)?.clamp(1.0, f64::MAX)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+        mean.broadcast_div(&norms)?.to_vec2::<f32>()
+    }
+}
+
+/// The cache collection of the knowledge's own passages.
+pub const KNOWLEDGE: &str = "knowledge";
+
+/// The model and the cache of its passage vectors, shared by every build of the index (the
+/// first build at start-up, and each reload).
+pub struct Semantic {
+    embedder: std::sync::Arc<Embedder>,
+    cache: std::sync::Mutex<cache::VectorCache>,
+}
+
+/// Whether answers match by meaning, and why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeaningStatus {
+    /// Matching by meaning, with this model.
+    On(String),
+    /// Turned off in the config (`semantic.enabled = false`).
+    Off,
+    /// The model could not be loaded: by words alone, and this is why.
+    Broken(String),
+}
+
+impl std::fmt::Display for MeaningStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MeaningStatus::On(model) => write!(f, "on (model {model})"),
+            MeaningStatus::Off => {
+                f.write_str("off (semantic.enabled = false): answers match words only")
+            }
+            MeaningStatus::Broken(why) => write!(f, "OFF, answers match words only: {why}"),
+        }
+    }
+}
+
+impl Semantic {
+    /// The model `settings` name, with the cache of `collection`'s vectors (the knowledge, or
+    /// a benchmark's corpus) in `data_dir`, or in memory when `None`; `None` when matching by
+    /// meaning is turned off.
+    pub fn load(
+        settings: &crate::config::SemanticSettings,
+        data_dir: Option<&Path>,
+        collection: &str,
+    ) -> Result<Option<Semantic>, MeaningError> {
+        if !settings.enabled {
+            return Ok(None);
+        }
+        let embedder = Embedder::load(&settings.model_dir())?;
+        let cache = match data_dir {
+            Some(dir) => cache::VectorCache::open(dir, collection, &embedder),
+            None => cache::VectorCache::in_memory(collection, &embedder),
+        };
+        Ok(Some(Semantic {
+            embedder: std::sync::Arc::new(embedder),
+            cache: std::sync::Mutex::new(cache),
+        }))
+    }
+
+    /// [`Semantic::load`], and what it means for answers, as start-up and status report it.
+    pub fn load_reported(
+        settings: &crate::config::SemanticSettings,
+        data_dir: Option<&Path>,
+    ) -> (Option<Semantic>, MeaningStatus) {
+        match Self::load(settings, data_dir, KNOWLEDGE) {
+            Ok(Some(semantic)) => {
+                let status = MeaningStatus::On(semantic.embedder.id().to_string());
+                (Some(semantic), status)
+            }
+            Ok(None) => (None, MeaningStatus::Off),
+            Err(err) => (None, MeaningStatus::Broken(err.to_string())),
+        }
+    }
+
+    /// The embedder.
+    pub fn embedder(&self) -> std::sync::Arc<Embedder> {
+        std::sync::Arc::clone(&self.embedder)
+    }
+
+    /// The vectors of `passages`, embedding only those the cache does not hold; `progress`
+    /// hears (done, to do).
+    pub fn vectors(
+        &self,
+        passages: &[crate::knowledge::Passage],
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<(PassageVectors, cache::CacheUse), MeaningError> {
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        PassageVectors::build(&self.embedder, &mut cache, passages, progress)
+    }
+}
+
+/// The dot product of two vectors: their cosine, as both are unit vectors.
+pub fn closeness(a: &[f32], b: &[f32]) -> f32 {
+    // Eight running sums the compiler keeps in one SIMD register: a plain `sum()` must add in
+    // order, one lane at a time, and this is most of a question's time on a large knowledge.
+    const LANES: usize = 8;
+    let mut sums = [0.0_f32; LANES];
+    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for lane in 0..LANES {
+            sums[lane] += x[lane] * y[lane];
+        }
+    }
+    sums.iter().sum::<f32>() + tail
+}
+
+fn model_name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".to_string())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundled() -> Embedder {
+        Embedder::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::config::DEFAULT_MODEL_DIR),
+        )
+        .expect("the bundled model loads")
+    }
+
+    #[test]
+    fn similar_questions_are_closer_than_unrelated_ones() {
+        let embedder = bundled();
+        let pregnant = embedder
+            .embed("is it ok to get a massage when pregnant")
+            .unwrap();
+        let safe = embedder.embed("Is massage safe during pregnancy?").unwrap();
+        let cup = embedder.embed("who won the world cup").unwrap();
+        assert!(closeness(&pregnant, &safe) > closeness(&pregnant, &cup) + 0.2);
+        let length: f32 = closeness(&safe, &safe);
+        assert!((length - 1.0).abs() < 1e-4, "{length}");
+        assert_eq!(safe.len(), embedder.dim());
+        assert!(
+            embedder.id().starts_with("all-minilm-l6-v2-"),
+            "{}",
+            embedder.id()
+        );
+    }
+
+    /// The reference values of `../shared/docs/embeddings.md` (float32 weights, a tanh GELU):
+    /// the float16 weights and candle's exact GELU stay within a few thousandths.
+    #[test]
+    fn vectors_match_the_reference_implementation() {
+        let embedder = bundled();
+        let cosine =
+            |a: &str, b: &str| closeness(&embedder.embed(a).unwrap(), &embedder.embed(b).unwrap());
+        for (a, b, expected) in [
+            (
+                "That is a happy person",
+                "That is a very happy person",
+                0.9428,
+            ),
+            ("That is a happy person", "That is a happy dog", 0.6945),
+            ("That is a happy person", "Today is a sunny day", 0.2567),
+            (
+                "is it ok to get a massage when pregnant",
+                "Is massage safe during pregnancy?",
+                0.9353,
+            ),
+        ] {
+            let got = cosine(a, b);
+            assert!(
+                (got - expected).abs() < 0.003,
+                "{a} / {b}: {got}, expected {expected}"
+            );
+        }
+        let vector = embedder
+            .embed("What happens during a therapeutic massage?")
+            .unwrap();
+        for (got, expected) in vector
+            .iter()
+            .zip([-0.01897, -0.00023, -0.03377, 0.05024, -0.05047])
+        {
+            assert!((got - expected).abs() < 0.001, "{:?}", &vector[..5]);
+        }
+        // Padding never changes a vector: alone or beside a longer text, the same.
+        let both = embedder
+            .embed_all(&[
+                "hot stone".to_string(),
+                "a much longer text about deep tissue massage and pressure".to_string(),
+            ])
+            .unwrap();
+        let alone = embedder.embed("hot stone").unwrap();
+        assert!(closeness(&both[0], &alone) > 0.9999);
+    }
+
+    #[test]
+    fn a_missing_or_broken_model_says_what_to_do() {
+        let empty = tempfile::tempdir().unwrap();
+        let err = Embedder::load(empty.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("model.safetensors is missing") && err.contains("semantic.enabled"),
+            "{err}"
+        );
+        for name in MODEL_FILES {
+            std::fs::write(empty.path().join(name), b"not a model").unwrap();
+        }
+        let err = Embedder::load(empty.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("cannot be loaded") && err.contains("regenerate.sh"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! The vectors of a knowledge base's passages: what a question's vector is compared with.
+//!
+//! Each passage has a vector of its whole text (title, heading and words) and the vectors of
+//! its wordings (its heading alone, and the other ways members ask it: the `questions` and
+//! `aliases` of its file). A member's question is as close to a passage as it is to the
+//! closest of these; the two kinds are kept apart so the engine can weigh them.
+
+use std::collections::HashMap;
+
+use super::cache::{CacheUse, VectorCache};
+use super::{Embedder, MeaningError, closeness};
+use crate::knowledge::Passage;
+
+/// The vectors of every passage, in the engine's passage order.
+#[derive(Debug, Clone)]
+pub struct PassageVectors {
+    dim: usize,
+    /// A row per passage: its whole text.
+    content: Vec<f32>,
+    /// A row per distinct wording.
+    wordings: Vec<f32>,
+    /// For each passage, its wordings' rows.
+    wordings_of: Vec<Vec<u32>>,
+}
+
+/// How close a question is to one passage.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Closeness {
+    /// To the passage's whole text.
+    pub content: f32,
+    /// To the closest of its wordings (0 when it has none).
+    pub wording: f32,
+}
+
+impl PassageVectors {
+    /// Embeds (or finds in `cache`) every passage's texts. `progress` hears (done, to do).
+    pub fn build(
+        embedder: &Embedder,
+        cache: &mut VectorCache,
+        passages: &[Passage],
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<(PassageVectors, CacheUse), MeaningError> {
+        let mut texts: Vec<String> = passages.iter().map(content_text).collect();
+        let mut rows: HashMap<String, u32> = HashMap::new();
+        let mut wordings_of = Vec::with_capacity(passages.len());
+        for passage in passages {
+            let mut own = Vec::new();
+            for wording in passage.heading.iter().chain(&passage.alternative_questions) {
+                let next = rows.len() as u32;
+                let row = *rows
+                    .entry(wording.trim().to_lowercase())
+                    .or_insert_with(|| {
+                        texts.push(wording.clone());
+                        next
+                    });
+                if !own.contains(&row) {
+                    own.push(row);
+                }
+            }
+            wordings_of.push(own);
+        }
+        let (vectors, usage) = cache.vectors(embedder, &texts, progress)?;
+        let dim = embedder.dim();
+        let mut content = Vec::with_capacity(passages.len() * dim);
+        let mut wordings = Vec::with_capacity(rows.len() * dim);
+        for (index, vector) in vectors.iter().enumerate() {
+            if index < passages.len() {
+                content.extend_from_slice(vector);
+            } else {
+                wordings.extend_from_slice(vector);
+            }
+        }
+        Ok((
+            PassageVectors {
+                dim,
+                content,
+                wordings,
+                wordings_of,
+            },
+            usage,
+        ))
+    }
+
+    /// How many passages there are vectors for.
+    pub fn len(&self) -> usize {
+        self.wordings_of.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.wordings_of.is_empty()
+    }
+
+    /// How close `question` (a unit vector) is to every passage, in passage order.
+    pub fn closeness(&self, question: &[f32]) -> Vec<Closeness> {
+        if question.len() != self.dim || self.dim == 0 {
+            return vec![Closeness::default(); self.len()];
+        }
+        let wording: Vec<f32> = self
+            .wordings
+            .chunks_exact(self.dim)
+            .map(|row| closeness(question, row))
+            .collect();
+        self.content
+            .chunks_exact(self.dim)
+            .zip(&self.wordings_of)
+            .map(|(row, own)| Closeness {
+                content: closeness(question, row),
+                wording: own
+                    .iter()
+                    .map(|&row| wording[row as usize])
+                    .fold(0.0, f32::max),
+            })
+            .collect()
+    }
+}
+
+/// What a passage's whole-text vector is made from: its title, heading and words.
+fn content_text(passage: &Passage) -> String {
+    let mut text = passage.title.clone();
+    if let Some(heading) = &passage.heading {
+        text.push('\n');
+        text.push_str(heading);
+    }
+    text.push('\n');
+    text.push_str(&passage.plain);
+    text
+}
