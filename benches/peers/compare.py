@@ -92,7 +92,7 @@ def main():
     data_dir = os.path.join(args.work, "data")
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                MKL_NUM_THREADS="1", NUMBA_NUM_THREADS="1", RAYON_NUM_THREADS="1",
-               FAQBOT_DATA_DIR=data_dir)
+               FAQBOT_DATA_DIR=data_dir, PEER_VECTOR_CACHE=os.path.join(args.work, "dense-vectors"))
     env.pop("FAQBOT_CONFIG", None)
     peer = lambda name: (lambda d, q: [sys.executable, os.path.join(here, "peer.py"), name, d, q, args.model])
     systems = {
@@ -147,19 +147,25 @@ def main():
     medquad_knowledge = os.path.join(args.work, "medquad-knowledge")
     os.makedirs(medquad_knowledge, exist_ok=True)
     shutil.copyfile(medquad_file, os.path.join(medquad_knowledge, "medquad.jsonl"))
-    # The first run has no vector cache (as on a clean clone: the bundled knowledge's vectors
-    # ship beside the model, MedQuAD's must be made); the others find it warm.
+    # The first run has no vector cache: as on a clean clone for the bundled knowledge (its
+    # vectors ship beside the model), and on both cores, as a deployment would, for MedQuAD,
+    # whose 52,000 texts take most of an hour to embed: its cache is kept between runs of this
+    # script, so only the first run measures that. The other runs find the cache warm.
     startup = {}
     for name, folder, question in [
         ("bundled", args.knowledge, "What happens during a therapeutic massage?"),
         ("MedQuAD", medquad_knowledge, "What are the symptoms of glaucoma?"),
     ]:
         cache = os.path.join(args.work, f"startup-{name}")
-        shutil.rmtree(cache, ignore_errors=True)
+        if name == "bundled":
+            shutil.rmtree(cache, ignore_errors=True)
         ask_env = dict(env, FAQBOT_DATA_DIR=cache)
-        command = pinned([args.faqbot, "ask", "--knowledge", folder, question])
-        _, cold, _ = wait_measured(command, ask_env)
-        runs = [wait_measured(command, ask_env) for _ in range(3)]
+        ask = [args.faqbot, "ask", "--knowledge", folder, question]
+        cold = None
+        if not os.path.isdir(os.path.join(cache, "embeddings")):
+            cold_env = {k: v for k, v in ask_env.items() if k != "RAYON_NUM_THREADS"}
+            _, cold, _ = wait_measured(ask if name == "MedQuAD" else pinned(ask), cold_env)
+        runs = [wait_measured(pinned(ask), ask_env) for _ in range(3)]
         startup[name] = {
             "cold_seconds": cold,
             "seconds": min(seconds for _, seconds, _ in runs),
@@ -168,7 +174,9 @@ def main():
     print()
     print("Start-up: `faqbot ask` reading, indexing and answering once, on one core")
     for name, figures in startup.items():
-        print(f"  {name:<8} no cache {figures['cold_seconds']:.2f} s; warm cache {figures['seconds']:.2f} s"
+        cold = figures["cold_seconds"]
+        cold = f"{cold:.2f} s" if cold is not None else "measured by an earlier run"
+        print(f"  {name:<8} no cache {cold}; warm cache {figures['seconds']:.2f} s"
               f" (best of 3), peak {figures['peak_mb']:.0f} MB")
 
     sci = {s: results[("SciFact train", s)] for s in systems}
@@ -193,13 +201,15 @@ def main():
         targets.append((f"{name} words only q/s >= bm25s",
                         words["queries_per_second"] >= bm25s["queries_per_second"],
                         f"{words['queries_per_second']:.0f} vs {bm25s['queries_per_second']:.0f}"))
+    first = startup["MedQuAD"]["cold_seconds"]
+    first = f"first embedding {first:.0f} s" if first is not None else "first embedding in an earlier run"
     targets += [
         ("bundled first answer < 3 s (no cache)", startup["bundled"]["cold_seconds"] < 3.0,
          f"{startup['bundled']['cold_seconds']:.2f} s"),
         ("bundled ready < 1 s (warm)", startup["bundled"]["seconds"] < 1.0,
          f"{startup['bundled']['seconds']:.2f} s"),
         ("MedQuAD ready < 5 s (warm)", startup["MedQuAD"]["seconds"] < 5.0,
-         f"{startup['MedQuAD']['seconds']:.2f} s (first embedding {startup['MedQuAD']['cold_seconds']:.0f} s)"),
+         f"{startup['MedQuAD']['seconds']:.2f} s ({first})"),
         ("MedQuAD loaded < 400 MB", startup["MedQuAD"]["peak_mb"] < 400,
          f"{startup['MedQuAD']['peak_mb']:.0f} MB"),
     ]

