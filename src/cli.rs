@@ -42,6 +42,25 @@ enum Command {
     Run(RunArgs),
     /// Print what members asked that the bot could not answer, and how answers were rated.
     Report(ReportArgs),
+    /// Teach the bot a question: add it to a section's alternative wordings, so it is
+    /// answered from that section (the file's front matter gets one quoted line).
+    Teach(TeachArgs),
+}
+
+#[derive(Debug, Args)]
+struct TeachArgs {
+    /// The question as members asked it.
+    #[arg(value_name = "QUESTION")]
+    question: String,
+    /// The section that answers it: FILE#HEADING, the file relative to the knowledge folder.
+    #[arg(long, value_name = "FILE#HEADING")]
+    to: String,
+    /// Knowledge folder (default: from the config file, else ./knowledge).
+    #[arg(long, value_name = "DIR")]
+    knowledge: Option<PathBuf>,
+    /// Show the change without saving it.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -170,7 +189,57 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         },
         Command::Run(args) => run_bot(settings, args),
         Command::Report(args) => report(&settings, args.days),
+        Command::Teach(args) => teach(&settings, args),
     }
+}
+
+fn teach(settings: &Settings, args: TeachArgs) -> Result<ExitCode> {
+    let dir = args
+        .knowledge
+        .unwrap_or_else(|| settings.knowledge_dir.clone());
+    let (file, heading) = crate::teach::target(&args.to)?;
+    let lesson = crate::teach::plan(&dir, &file, &heading, std::slice::from_ref(&args.question))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{} · \"{}\": the front matter will read",
+        lesson.file, lesson.heading
+    )?;
+    for line in &lesson.lines {
+        writeln!(out, "    {line}")?;
+    }
+    if args.dry_run {
+        writeln!(out, "Nothing saved (--dry-run).")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // A running bot's watcher sees the change and reloads.
+    let backup = crate::teach::save(&dir, &settings.data_dir, &lesson)?;
+    write!(out, "Saved {}.", lesson.file)?;
+    if let Some(backup) = &backup {
+        write!(
+            out,
+            " The previous version is kept as {}.",
+            backup.display()
+        )?;
+    }
+    writeln!(out)?;
+    // Questions already recorded leave the gap report; a data folder without records has
+    // none to mark, and none is made for it.
+    if settings
+        .data_dir
+        .join(crate::records::sqlite::FILE_NAME)
+        .is_file()
+    {
+        let records = records_for(settings)?;
+        let marked = crate::records::report::resolve_gap(&records, &args.question)?;
+        if marked > 0 {
+            writeln!(
+                out,
+                "{marked} recorded question(s) marked answered: they leave the gap report."
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn records_for(settings: &Settings) -> Result<crate::records::SqliteRecords> {

@@ -16,4 +16,5 @@ pub mod live;
 pub mod meaning;
 pub mod records;
 pub mod search;
+pub mod teach;
 pub mod telemetry;

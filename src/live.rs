@@ -343,6 +343,112 @@ pub fn one_write_at_a_time<T>(write: impl FnOnce() -> T) -> T {
     write()
 }
 
+/// A knowledge file could not be saved.
+#[derive(Debug, Error)]
+pub enum SaveError {
+    /// The file is not what the caller last saw: someone changed it meanwhile.
+    #[error("{0} changed since it was read; nothing was written")]
+    Changed(String),
+    /// Reading, backing up or writing failed.
+    #[error("cannot save {name}")]
+    Io {
+        /// The file.
+        name: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Saves `bytes` as the knowledge file `name` in `dir`: the file it replaces is kept as a
+/// backup in `data_dir` first, then the new one is written atomically. With `expected`, the
+/// file must still hold exactly those bytes (what a preview was made from), or nothing is
+/// written. Two saves never interleave, so each keeps its own backup. Returns the backup.
+pub fn save_file(
+    dir: &Path,
+    data_dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    expected: Option<&[u8]>,
+) -> Result<Option<PathBuf>, SaveError> {
+    let target = dir.join(name);
+    let io = |source| SaveError::Io {
+        name: name.to_string(),
+        source,
+    };
+    one_write_at_a_time(|| {
+        let current = match std::fs::read(&target) {
+            Ok(current) => Some(current),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+            Err(err) => return Err(io(err)),
+        };
+        if let Some(expected) = expected
+            && current.as_deref() != Some(expected)
+        {
+            return Err(SaveError::Changed(name.to_string()));
+        }
+        let backup = match &current {
+            Some(current) => Some(back_up(data_dir, name, current).map_err(io)?),
+            None => None,
+        };
+        write_atomically(&target, bytes).map_err(io)?;
+        Ok(backup)
+    })
+}
+
+/// Backups kept of each knowledge file; older ones are deleted when a newer one is made.
+pub(crate) const BACKUPS_KEPT: usize = 20;
+
+/// Keeps `bytes` as a new backup of the knowledge file `name`, named `NAME.TIME` (to the
+/// microsecond, and never over an existing backup), and deletes all but the newest
+/// [`BACKUPS_KEPT`] backups of that file. Returns the backup's path.
+pub(crate) fn back_up(data_dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    let folder = data_dir.join("backups");
+    std::fs::create_dir_all(&folder)?;
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%S%6fZ")
+        .to_string();
+    let mut backup = folder.join(format!("{name}.{stamp}"));
+    let mut n = 1;
+    while backup.exists() {
+        n += 1;
+        backup = folder.join(format!("{name}.{stamp}-{n}"));
+    }
+    write_atomically(&backup, bytes)?;
+    prune_backups(&folder, name)?;
+    Ok(backup)
+}
+
+/// Deletes the oldest backups of `name` beyond [`BACKUPS_KEPT`]; their names sort by time.
+fn prune_backups(folder: &Path, name: &str) -> std::io::Result<()> {
+    let prefix = format!("{name}.");
+    let mut backups: Vec<(String, PathBuf)> = std::fs::read_dir(folder)?
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let file = entry.file_name().to_str()?.to_string();
+            let stamp = file.strip_prefix(&prefix)?;
+            // Only this file's backups: `a.md.2026…`, not `a.md.old.md.2026…`.
+            stamp
+                .starts_with(|c: char| c.is_ascii_digit())
+                .then(|| (stamp_key(stamp), entry.path()))
+        })
+        .collect();
+    backups.sort();
+    let excess = backups.len().saturating_sub(BACKUPS_KEPT);
+    for (_, path) in backups.into_iter().take(excess) {
+        std::fs::remove_file(path)?;
+    }
+    Ok(())
+}
+
+/// Orders `TIME` and `TIME-N` backups by time, then by N.
+fn stamp_key(stamp: &str) -> String {
+    match stamp.split_once('-') {
+        Some((time, n)) => format!("{time}-{n:0>6}"),
+        None => format!("{stamp}-{:0>6}", 1),
+    }
+}
+
 /// Writes `bytes` to `path` so that a reader, or a crash, sees the old file or the new one,
 /// never half of one: a hidden temporary file of its own beside it (no two writes share one),
 /// flushed to disk, then renamed over.
@@ -366,4 +472,33 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     temporary.persist(path).map_err(|err| err.error)?;
     // The rename itself is durable once the folder is synced.
     std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backups_never_overwrite_and_only_the_newest_are_kept() {
+        let data = tempfile::tempdir().unwrap();
+        let mut made = Vec::new();
+        for n in 0..BACKUPS_KEPT + 5 {
+            made.push(back_up(data.path(), "hours.md", format!("v{n}").as_bytes()).unwrap());
+        }
+        back_up(data.path(), "hours.md.old.md", b"other file").unwrap();
+        let mut kept: Vec<String> = std::fs::read_dir(data.path().join("backups"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        kept.sort_by_key(|text| {
+            text.trim_start_matches('v')
+                .parse::<usize>()
+                .unwrap_or(usize::MAX)
+        });
+        let expected: Vec<String> = (5..BACKUPS_KEPT + 5)
+            .map(|n| format!("v{n}"))
+            .chain(["other file".to_string()])
+            .collect();
+        assert_eq!(kept, expected);
+    }
 }

@@ -57,6 +57,7 @@ pub(crate) async fn on_press(
                                 top_source: Some(source),
                                 score: answer.best().map(|best| best.score),
                                 not_helpful: true,
+                                escalated: false,
                             });
                         }
                         reply.content(match vote {

@@ -8,7 +8,7 @@ use poise::serenity_prelude as serenity;
 
 use super::format;
 use super::{Bot, DiscordError, Outcome};
-use crate::records::Channel;
+use crate::records::{Channel, without_mentions};
 
 /// In help channels an answer must cover this much of the question (stricter than the
 /// engine's own threshold): an unasked-for wrong answer is worse than silence.
@@ -117,40 +117,6 @@ fn has_words(text: &str) -> bool {
     text.chars().any(char::is_alphanumeric)
 }
 
-/// The message without user, role and channel mentions or `@everyone`/`@here`: they are
-/// addressing, not part of the question.
-pub(crate) fn without_mentions(content: &str) -> String {
-    let mut out = String::with_capacity(content.len());
-    let mut rest = content;
-    while let Some(start) = rest.find('<') {
-        out.push_str(&rest[..start]);
-        let tail = &rest[start..];
-        let is_mention = ["<@", "<#"].iter().any(|p| tail.starts_with(p));
-        match tail.find('>') {
-            Some(end) if is_mention => {
-                let inner = &tail[1..end];
-                let id = inner.trim_start_matches(['@', '#', '!', '&']);
-                if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) {
-                    rest = &tail[end + 1..];
-                    continue;
-                }
-                out.push('<');
-                rest = &tail[1..];
-            }
-            _ => {
-                out.push('<');
-                rest = &tail[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out.replace("@everyone", "")
-        .replace("@here", "")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Whether a help-channel message reads like a question: it ends in `?`, or opens with a
 /// question word, and has a few words.
 pub(crate) fn looks_like_question(text: &str) -> bool {
@@ -167,17 +133,6 @@ pub(crate) fn looks_like_question(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mentions_are_removed() {
-        assert_eq!(
-            without_mentions(
-                "<@123> can massage help <@!456> me sleep? <@&789> @everyone @here <#42>"
-            ),
-            "can massage help me sleep?"
-        );
-        assert_eq!(without_mentions("a <b> c <@x>"), "a <b> c <@x>");
-    }
 
     #[test]
     fn only_a_mention_in_the_text_counts() {

@@ -176,7 +176,7 @@ impl Bot {
                 not_until.wait_time_from(DefaultClock::default().now()),
             ));
         }
-        let question = messages::without_mentions(question);
+        let question = crate::records::without_mentions(question);
         let question = crate::search::cut_question(
             &question,
             self.settings.discord.max_question_chars.get() as usize,
@@ -204,6 +204,7 @@ impl Bot {
             top_source: best.map(|hit| format!("{}:{}", hit.source, hit.line)),
             score: best.map(|hit| hit.score),
             not_helpful: false,
+            escalated: false,
         });
         let id = unguessable_id()?;
         if answer.answered {

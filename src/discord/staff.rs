@@ -5,14 +5,14 @@
 //! the staff role from the config. Uploads are validated exactly like `faqbot check`, previewed,
 //! and written only on "Save": atomically, with the replaced file kept as a backup.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use poise::serenity_prelude as serenity;
 
 use super::format::{self, MESSAGE_CHARS};
 use super::{Bot, Context, DiscordError, lock};
 use crate::knowledge::{Format, Problem};
-use crate::live::{LiveKnowledge, Status, write_atomically};
+use crate::live::{LiveKnowledge, Status};
 
 /// What a refused member is told.
 const STAFF_ONLY: &str = "Sorry, the /kb commands are for clinic staff.";
@@ -268,29 +268,18 @@ fn check_name(name: &str) -> Result<Format, String> {
     }
 }
 
-/// Backups kept of each knowledge file; older ones are deleted when a newer one is made.
-pub(crate) const BACKUPS_KEPT: usize = 20;
-
-/// Saves a pending upload: the replaced file goes to the backups folder first, then the new
-/// one is written atomically and the knowledge reloaded, so the next question uses it. Two
-/// saves never interleave, so each keeps its own backup.
+/// Saves a pending upload (see [`crate::live::save_file`]) and reloads, so the next question
+/// uses it.
 pub(crate) fn save_upload(
     knowledge: &LiveKnowledge,
     data_dir: &Path,
     upload: &PendingUpload,
-) -> Result<String, std::io::Error> {
-    let target = knowledge.dir().join(&upload.name);
-    let backup_note = crate::live::one_write_at_a_time(|| {
-        let backup = if target.exists() {
-            Some(back_up(data_dir, &upload.name, &std::fs::read(&target)?)?)
-        } else {
-            None
-        };
-        write_atomically(&target, &upload.bytes)?;
-        Ok::<_, std::io::Error>(backup.map_or(String::new(), |backup| {
-            format!(" The previous version is kept as {}.", backup.display())
-        }))
-    })?;
+) -> Result<String, crate::live::SaveError> {
+    let backup =
+        crate::live::save_file(knowledge.dir(), data_dir, &upload.name, &upload.bytes, None)?;
+    let backup_note = backup.map_or(String::new(), |backup| {
+        format!(" The previous version is kept as {}.", backup.display())
+    });
     let status = knowledge.reload();
     let reloaded = match status {
         Ok(_) => "I'm answering from it now.".to_string(),
@@ -299,56 +288,6 @@ pub(crate) fn save_upload(
         ),
     };
     Ok(format!("Saved {}. {reloaded}{backup_note}", upload.name))
-}
-
-/// Keeps `bytes` as a new backup of the knowledge file `name`, named `NAME.TIME` (to the
-/// microsecond, and never over an existing backup), and deletes all but the newest
-/// [`BACKUPS_KEPT`] backups of that file. Returns the backup's path.
-pub(crate) fn back_up(data_dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    let folder = data_dir.join("backups");
-    std::fs::create_dir_all(&folder)?;
-    let stamp = jiff::Timestamp::now()
-        .strftime("%Y%m%dT%H%M%S%6fZ")
-        .to_string();
-    let mut backup = folder.join(format!("{name}.{stamp}"));
-    let mut n = 1;
-    while backup.exists() {
-        n += 1;
-        backup = folder.join(format!("{name}.{stamp}-{n}"));
-    }
-    write_atomically(&backup, bytes)?;
-    prune_backups(&folder, name)?;
-    Ok(backup)
-}
-
-/// Deletes the oldest backups of `name` beyond [`BACKUPS_KEPT`]; their names sort by time.
-fn prune_backups(folder: &Path, name: &str) -> std::io::Result<()> {
-    let prefix = format!("{name}.");
-    let mut backups: Vec<(String, PathBuf)> = std::fs::read_dir(folder)?
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let file = entry.file_name().to_str()?.to_string();
-            let stamp = file.strip_prefix(&prefix)?;
-            // Only this file's backups: `a.md.2026…`, not `a.md.old.md.2026…`.
-            stamp
-                .starts_with(|c: char| c.is_ascii_digit())
-                .then(|| (stamp_key(stamp), entry.path()))
-        })
-        .collect();
-    backups.sort();
-    let excess = backups.len().saturating_sub(BACKUPS_KEPT);
-    for (_, path) in backups.into_iter().take(excess) {
-        std::fs::remove_file(path)?;
-    }
-    Ok(())
-}
-
-/// Orders `TIME` and `TIME-N` backups by time, then by N.
-fn stamp_key(stamp: &str) -> String {
-    match stamp.split_once('-') {
-        Some((time, n)) => format!("{time}-{n:0>6}"),
-        None => format!("{stamp}-{:0>6}", 1),
-    }
 }
 
 /// Takes a pending upload for `member`, if it is theirs.
@@ -502,29 +441,5 @@ mod tests {
         ] {
             assert!(check_name(bad).is_err(), "{bad} accepted");
         }
-    }
-
-    #[test]
-    fn backups_never_overwrite_and_only_the_newest_are_kept() {
-        let data = tempfile::tempdir().unwrap();
-        let mut made = Vec::new();
-        for n in 0..BACKUPS_KEPT + 5 {
-            made.push(back_up(data.path(), "hours.md", format!("v{n}").as_bytes()).unwrap());
-        }
-        back_up(data.path(), "hours.md.old.md", b"other file").unwrap();
-        let mut kept: Vec<String> = std::fs::read_dir(data.path().join("backups"))
-            .unwrap()
-            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-            .collect();
-        kept.sort_by_key(|text| {
-            text.trim_start_matches('v')
-                .parse::<usize>()
-                .unwrap_or(usize::MAX)
-        });
-        let expected: Vec<String> = (5..BACKUPS_KEPT + 5)
-            .map(|n| format!("v{n}"))
-            .chain(["other file".to_string()])
-            .collect();
-        assert_eq!(kept, expected);
     }
 }

@@ -236,7 +236,8 @@ fn check_questions(
     Ok(())
 }
 
-fn same_heading(a: &str, b: &str) -> bool {
+/// Whether two headings name the same section (as `questions:` keys are matched).
+pub(crate) fn same_heading(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 

@@ -16,6 +16,7 @@ mod passages;
 pub mod placeholders;
 mod plain;
 mod synonyms;
+pub mod wordings;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -14,6 +14,41 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
+/// A member's text without user, role and channel mentions or `@everyone`/`@here`: they are
+/// addressing, not part of the question, and a user mention is someone's identity, which is
+/// never kept beside a question (nor written into a knowledge file).
+pub fn without_mentions(content: &str) -> String {
+    let mut out = String::with_capacity(content.len());
+    let mut rest = content;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let is_mention = ["<@", "<#"].iter().any(|p| tail.starts_with(p));
+        match tail.find('>') {
+            Some(end) if is_mention => {
+                let inner = &tail[1..end];
+                let id = inner.trim_start_matches(['@', '#', '!', '&']);
+                if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) {
+                    rest = &tail[end + 1..];
+                    continue;
+                }
+                out.push('<');
+                rest = &tail[1..];
+            }
+            _ => {
+                out.push('<');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.replace("@everyone", "")
+        .replace("@here", "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Where a question was asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Channel {
@@ -42,6 +77,9 @@ pub struct Asked {
     pub score: Option<f32>,
     /// A member pressed "Not helpful" on the answer (then `answered` is true).
     pub not_helpful: bool,
+    /// A member sent the question to staff with "Ask staff": a mark on a question already
+    /// recorded, not another asking of it.
+    pub escalated: bool,
 }
 
 /// A member's rating of an answer.
@@ -88,9 +126,13 @@ pub trait Records: Send + Sync {
         voter: VoterKey,
         vote: Vote,
     ) -> Result<bool, RecordsError>;
-    /// Questions not answered, or whose answer was marked not helpful, asked since `since`,
-    /// oldest first.
+    /// Questions not answered, whose answer was marked not helpful, or sent to staff, asked
+    /// since `since` and not resolved, oldest first.
     fn unanswered(&self, since: SystemTime) -> Result<Vec<Asked>, RecordsError>;
+    /// Marks every recorded question with one of these wordings (as [`report::Gap::questions`]
+    /// lists them) resolved: staff taught the bot its answer, so it leaves the gap report.
+    /// Returns how many records were marked.
+    fn resolve(&self, wordings: &[String]) -> Result<usize, RecordsError>;
     /// Votes per passage.
     fn votes(&self) -> Result<Vec<PassageVotes>, RecordsError>;
     /// Waits until everything recorded so far is stored: the last step before the process
@@ -107,7 +149,8 @@ pub struct MemoryRecords {
 
 #[derive(Debug, Default)]
 struct Memory {
-    asked: Vec<Asked>,
+    /// Each question with whether it was resolved.
+    asked: Vec<(Asked, bool)>,
     voters: HashSet<(u64, VoterKey)>,
     votes: HashMap<String, (u32, u32)>,
 }
@@ -125,7 +168,7 @@ impl MemoryRecords {
 
 impl Records for MemoryRecords {
     fn asked(&self, asked: Asked) {
-        self.with(|memory| memory.asked.push(asked));
+        self.with(|memory| memory.asked.push((asked, false)));
     }
 
     fn voter(&self, member: u64) -> VoterKey {
@@ -158,9 +201,23 @@ impl Records for MemoryRecords {
             memory
                 .asked
                 .iter()
-                .filter(|a| (!a.answered || a.not_helpful) && a.at >= since)
-                .cloned()
+                .filter(|(a, resolved)| !resolved && report::is_a_gap(a) && a.at >= since)
+                .map(|(a, _)| a.clone())
                 .collect()
+        }))
+    }
+
+    fn resolve(&self, wordings: &[String]) -> Result<usize, RecordsError> {
+        let wordings: HashSet<&str> = wordings.iter().map(String::as_str).collect();
+        Ok(self.with(|memory| {
+            let mut marked = 0;
+            for (asked, resolved) in &mut memory.asked {
+                if !*resolved && wordings.contains(asked.question.as_str()) {
+                    *resolved = true;
+                    marked += 1;
+                }
+            }
+            marked
         }))
     }
 
@@ -184,6 +241,17 @@ impl Records for MemoryRecords {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_are_removed() {
+        assert_eq!(
+            without_mentions(
+                "<@123> can massage help <@!456> me sleep? <@&789> @everyone @here <#42>"
+            ),
+            "can massage help me sleep?"
+        );
+        assert_eq!(without_mentions("a <b> c <@x>"), "a <b> c <@x>");
+    }
 
     #[test]
     fn one_vote_per_voter_per_answer() {
@@ -210,6 +278,7 @@ mod tests {
                 top_source: None,
                 score: None,
                 not_helpful: false,
+                escalated: false,
             });
         }
         let unanswered = records.unanswered(SystemTime::UNIX_EPOCH).unwrap();

@@ -31,10 +31,21 @@ pub struct Gap {
     pub count: usize,
     /// How many of those were answered but marked "Not helpful".
     pub not_helpful: usize,
+    /// How many times a member sent it to staff with "Ask staff".
+    pub escalated: usize,
     /// Distinct wordings, most frequent first, starting with `example`; at most a few.
     pub wordings: Vec<String>,
     /// When it was last asked.
     pub last_asked: SystemTime,
+    /// Every wording of the group exactly as stored, to mark them resolved (see
+    /// [`super::Records::resolve`]) once staff taught the answer.
+    pub questions: Vec<String>,
+}
+
+/// Whether a record belongs in the gap report: not answered, marked not helpful, or sent to
+/// staff.
+pub fn is_a_gap(asked: &Asked) -> bool {
+    !asked.answered || asked.not_helpful || asked.escalated
 }
 
 /// How many days back a gap report looks unless told otherwise (CLI and Discord alike).
@@ -50,10 +61,7 @@ pub fn since(days: u32) -> SystemTime {
 /// Groups unanswered and not-helpful questions into gaps, most asked first (ties: most
 /// recently asked first). Questions that were answered and not marked unhelpful are ignored.
 pub fn gaps(asked: &[Asked]) -> Vec<Gap> {
-    let mut asked: Vec<&Asked> = asked
-        .iter()
-        .filter(|a| !a.answered || a.not_helpful)
-        .collect();
+    let mut asked: Vec<&Asked> = asked.iter().filter(|a| is_a_gap(a)).collect();
     // Oldest first, so each group is keyed by the first way the question was asked and the
     // result does not depend on the order the caller passed.
     asked.sort_by_key(|a| a.at);
@@ -91,6 +99,25 @@ fn group(asked: Vec<&Asked>) -> (Vec<Group>, usize) {
         }
     }
     (groups, index.compared)
+}
+
+/// Marks the gap `question` belongs to resolved (every wording of it; just `question` if it
+/// is in none), after staff taught the bot its answer. Returns how many records were marked.
+pub fn resolve_gap(
+    records: &dyn super::Records,
+    question: &str,
+) -> Result<usize, super::RecordsError> {
+    let all = gaps(&records.unanswered(SystemTime::UNIX_EPOCH)?);
+    let wanted = wording_key(&normalized(question));
+    let wordings = all
+        .into_iter()
+        .find(|gap| {
+            gap.questions
+                .iter()
+                .any(|q| wording_key(&normalized(q)) == wanted)
+        })
+        .map_or_else(|| vec![question.to_string()], |gap| gap.questions);
+    records.resolve(&wordings)
 }
 
 /// Passages worst first: the largest share of "Not helpful", then the most "Not helpful"
@@ -147,6 +174,9 @@ pub fn write_text(
             }
             if gap.not_helpful > 0 {
                 line.push_str(&format!("   [{} not helpful]", gap.not_helpful));
+            }
+            if gap.escalated > 0 {
+                line.push_str(&format!("   [sent to staff {}×]", gap.escalated));
             }
             writeln!(out, "{line}")?;
         }
@@ -356,7 +386,10 @@ struct Group {
     positions: HashMap<String, usize>,
     count: usize,
     not_helpful: usize,
+    escalated: usize,
     last_asked: SystemTime,
+    /// Every stored wording, exactly, once each.
+    questions: std::collections::BTreeSet<String>,
 }
 
 impl Group {
@@ -367,14 +400,22 @@ impl Group {
             positions: HashMap::new(),
             count: 0,
             not_helpful: 0,
+            escalated: 0,
             last_asked: SystemTime::UNIX_EPOCH,
+            questions: Default::default(),
         }
     }
 
     fn add(&mut self, asked: &Asked) {
+        self.last_asked = self.last_asked.max(asked.at);
+        self.questions.insert(asked.question.clone());
+        if asked.escalated {
+            // The question itself was recorded when it was asked.
+            self.escalated += 1;
+            return;
+        }
         self.count += 1;
         self.not_helpful += usize::from(asked.not_helpful);
-        self.last_asked = self.last_asked.max(asked.at);
         let wording = normalized(&asked.question);
         match self.positions.entry(wording_key(&wording)) {
             std::collections::hash_map::Entry::Occupied(seen) => self.wordings[*seen.get()].1 += 1,
@@ -399,8 +440,10 @@ impl Group {
             example: wordings.first().cloned().unwrap_or_default(),
             count: self.count,
             not_helpful: self.not_helpful,
+            escalated: self.escalated,
             wordings,
             last_asked: self.last_asked,
+            questions: self.questions.into_iter().collect(),
         }
     }
 }
@@ -455,6 +498,7 @@ mod tests {
             top_source: None,
             score: None,
             not_helpful: false,
+            escalated: false,
         }
     }
 

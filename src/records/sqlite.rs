@@ -57,6 +57,9 @@ const MIGRATIONS: &[&str] = &[
         voted_at INTEGER NOT NULL,
         PRIMARY KEY (answer, voter)
     ) WITHOUT ROWID;",
+    // 2: "Ask staff" marks, and questions staff have taught the bot to answer.
+    "ALTER TABLE questions ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE questions ADD COLUMN resolved INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// How long a statement waits for another connection's lock (the writer thread, or a second
@@ -253,6 +256,31 @@ impl Records for SqliteRecords {
     fn votes(&self) -> Result<Vec<PassageVotes>, RecordsError> {
         read_votes(&self.conn(), &self.path)
     }
+
+    fn resolve(&self, wordings: &[String]) -> Result<usize, RecordsError> {
+        // A question still in the writer's queue would stay unresolved.
+        self.flush();
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction()
+            .map_err(|err| self.failed("cannot write to", err))?;
+        let mut marked = 0;
+        {
+            let mut update = tx
+                .prepare_cached(
+                    "UPDATE questions SET resolved = 1 WHERE question = ?1 AND resolved = 0",
+                )
+                .map_err(|err| self.failed("cannot write to", err))?;
+            for wording in wordings {
+                marked += update
+                    .execute([wording])
+                    .map_err(|err| self.failed("cannot write to", err))?;
+            }
+        }
+        tx.commit()
+            .map_err(|err| self.failed("cannot write to", err))?;
+        Ok(marked)
+    }
 }
 
 /// The records opened only to be read, as `faqbot report` does: read-only, so it never
@@ -355,9 +383,11 @@ fn read_unanswered(
 ) -> Result<Vec<Asked>, RecordsError> {
     let mut statement = conn
         .prepare_cached(
-            "SELECT id, asked_at, channel, question, answered, top_source, score, not_helpful
+            "SELECT id, asked_at, channel, question, answered, top_source, score, not_helpful,
+                    escalated
              FROM questions
-             WHERE (answered = 0 OR not_helpful = 1) AND asked_at >= ?1
+             WHERE (answered = 0 OR not_helpful = 1 OR escalated = 1) AND resolved = 0
+                   AND asked_at >= ?1
              ORDER BY asked_at, id",
         )
         .map_err(|err| failed("cannot read", path, err))?;
@@ -394,6 +424,7 @@ fn asked_of(row: &rusqlite::Row<'_>) -> Result<Asked, String> {
             .map_err(get_err)?
             .map(|score| score as f32),
         not_helpful: row.get(7).map_err(get_err)?,
+        escalated: row.get(8).map_err(get_err)?,
     })
 }
 
@@ -610,8 +641,9 @@ fn write_batch(conn: &Connection, batch: &[Asked]) -> rusqlite::Result<()> {
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO questions
-                 (asked_at, channel, question, answered, top_source, score, not_helpful)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 (asked_at, channel, question, answered, top_source, score, not_helpful,
+                  escalated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for asked in batch {
             insert.execute(params![
@@ -622,6 +654,7 @@ fn write_batch(conn: &Connection, batch: &[Asked]) -> rusqlite::Result<()> {
                 asked.top_source,
                 asked.score.map(f64::from),
                 asked.not_helpful,
+                asked.escalated,
             ])?;
         }
     }
@@ -679,6 +712,7 @@ mod tests {
             top_source: answered.then(|| "prices.md:3".to_string()),
             score: answered.then_some(2.5),
             not_helpful: false,
+            escalated: false,
         }
     }
 
