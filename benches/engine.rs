@@ -261,6 +261,7 @@ fn gap_report(c: &mut Criterion) {
             top_source: None,
             score: None,
             not_helpful: false,
+            escalated: false,
         })
         .collect();
     let mut group = c.benchmark_group("report");

@@ -126,6 +126,8 @@ pub struct StaffSettings {
     pub review_after_days: NonZeroU32,
     /// The largest knowledge file `/kb upload` accepts, in KiB.
     pub max_upload_kib: NonZeroU32,
+    /// How many questions one member may send to staff with "Ask staff" per day.
+    pub escalations_per_day: NonZeroU32,
 }
 
 /// The Discord side of the settings.
@@ -225,6 +227,7 @@ impl Default for StaffSettings {
             review_after_days: nonzero(365),
             // A long FAQ is a few dozen KiB; a larger upload is almost surely the wrong file.
             max_upload_kib: nonzero(256),
+            escalations_per_day: nonzero(3),
         }
     }
 }
@@ -303,6 +306,7 @@ struct FileStaff {
     channel_id: Option<u64>,
     review_after_days: Option<NonZeroU32>,
     max_upload_kib: Option<NonZeroU32>,
+    escalations_per_day: Option<NonZeroU32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -406,6 +410,10 @@ impl Settings {
             .review_after_days
             .unwrap_or(staff.review_after_days);
         staff.max_upload_kib = file.staff.max_upload_kib.unwrap_or(staff.max_upload_kib);
+        staff.escalations_per_day = file
+            .staff
+            .escalations_per_day
+            .unwrap_or(staff.escalations_per_day);
         let discord = &mut self.discord;
         let d = file.discord;
         discord.token = d.token.map(Secret::new).or(discord.token.take());

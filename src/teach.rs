@@ -123,7 +123,7 @@ pub fn plan(
     let edited = wordings::add(file, format, text, heading, &wordings)?;
     Ok(Lesson {
         file: file.to_string(),
-        heading: heading.to_string(),
+        heading: edited.heading,
         added: edited.added,
         lines: edited.lines,
         before,

@@ -40,8 +40,13 @@ fn reply(bot: &Bot, outcome: Outcome) -> poise::CreateReply {
     let reply = poise::CreateReply::default().allowed_mentions(format::no_pings());
     match outcome {
         Outcome::TooSoon(wait) => reply.content(format::too_soon(wait)).ephemeral(true),
-        Outcome::Answer { answer, .. } if !answer.answered => {
-            reply.content(format::not_known(&answer, bot.texts()))
+        Outcome::Answer { id, answer, .. } if !answer.answered => {
+            let reply = reply.content(format::not_known(&answer, bot.texts()));
+            if bot.can_escalate() {
+                reply.components(format::ask_staff_button(id))
+            } else {
+                reply
+            }
         }
         Outcome::Answer {
             id,

@@ -1,4 +1,5 @@
-//! The buttons under an answer: "Helpful", "Not helpful" and "More answers".
+//! The buttons under an answer: "Helpful", "Not helpful", "More answers" and "Ask staff"; and
+//! the staff's buttons, handed to [`staff`] and [`teaching`].
 //!
 //! Replies are ephemeral: only the member who pressed sees them. Votes are recorded once per
 //! member per answer, under a salted hash of the member, never the member id.
@@ -6,7 +7,7 @@
 use poise::serenity_prelude as serenity;
 
 use super::format::{self, ButtonAction};
-use super::{Bot, DiscordError, staff};
+use super::{Bot, DiscordError, escalate, staff, teaching};
 use crate::records::{Asked, Vote};
 
 pub(crate) async fn on_press(
@@ -18,8 +19,17 @@ pub(crate) async fn on_press(
         return Ok(());
     };
     let member = press.user.id.get();
-    if let ButtonAction::SaveUpload(id) | ButtonAction::CancelUpload(id) = action {
-        return on_upload_choice(ctx, bot, press, action, id).await;
+    match action {
+        ButtonAction::SaveUpload(id) | ButtonAction::CancelUpload(id) => {
+            return on_upload_choice(ctx, bot, press, action, id).await;
+        }
+        ButtonAction::LinkGap(_)
+        | ButtonAction::PickSection(_)
+        | ButtonAction::SaveLesson(_)
+        | ButtonAction::CancelLesson(_) => {
+            return teaching::on_press(ctx, bot, press, action).await;
+        }
+        _ => {}
     }
     let reply = serenity::CreateInteractionResponseMessage::new()
         .ephemeral(true)
@@ -32,7 +42,9 @@ pub(crate) async fn on_press(
             };
             match bot.recall(id) {
                 None => reply.content(TOO_OLD),
-                Some((channel, answer)) => {
+                Some(super::Remembered {
+                    channel, answer, ..
+                }) => {
                     let source = answer
                         .best()
                         .map(|best| format!("{}:{}", best.source, best.line))
@@ -47,7 +59,17 @@ pub(crate) async fn on_press(
                     if !recorded {
                         reply.content("You already rated this answer. Thank you!")
                     } else {
+                        let mut offer_staff = false;
                         if vote == Vote::NotHelpful {
+                            bot.note_link(
+                                id,
+                                escalate::message_link(
+                                    press.guild_id,
+                                    press.channel_id,
+                                    press.message.id,
+                                ),
+                            );
+                            offer_staff = bot.can_escalate();
                             // Staff see unhelpful answers beside unanswered questions.
                             bot.records.asked(Asked {
                                 question: answer.question.clone(),
@@ -60,24 +82,35 @@ pub(crate) async fn on_press(
                                 escalated: false,
                             });
                         }
-                        reply.content(match vote {
-                            Vote::Helpful => "Thanks, glad it helped!",
-                            Vote::NotHelpful => {
+                        let reply = reply.content(match (vote, offer_staff) {
+                            (Vote::Helpful, _) => "Thanks, glad it helped!",
+                            (Vote::NotHelpful, false) => {
                                 "Thanks for telling us. Staff will use this to improve the answer."
                             }
-                        })
+                            (Vote::NotHelpful, true) => {
+                                "Thanks for telling us. Staff will use this to improve the answer. Would you like a person to help? Press Ask staff to send them your question."
+                            }
+                        });
+                        if offer_staff {
+                            reply.components(format::ask_staff_button(id))
+                        } else {
+                            reply
+                        }
                     }
                 }
             }
         }
-        ButtonAction::More(id) => match bot.recall(id).map(|(_, answer)| answer) {
+        ButtonAction::AskStaff(id) => {
+            reply.content(escalate::on_ask_staff(ctx, bot, press, id).await?)
+        }
+        ButtonAction::More(id) => match bot.recall(id).map(|remembered| remembered.answer) {
             Some(answer) if answer.results.len() > 1 => {
                 reply.embeds(format::more_embeds(&answer.results[1..], bot.texts()))
             }
             Some(_) => reply.content("That is everything I found for this question."),
             None => reply.content(TOO_OLD),
         },
-        ButtonAction::SaveUpload(_) | ButtonAction::CancelUpload(_) => return Ok(()),
+        _ => return Ok(()),
     };
     press
         .create_response(

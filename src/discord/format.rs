@@ -64,6 +64,16 @@ pub enum ButtonAction {
     SaveUpload(u64),
     /// "Cancel" under an upload's preview.
     CancelUpload(u64),
+    /// "Ask staff" under an answer the bot did not know, or after "Not helpful".
+    AskStaff(u64),
+    /// "Link N to an answer" under the gap report: the gap's number.
+    LinkGap(u64),
+    /// The menu of sections to link a gap to.
+    PickSection(u64),
+    /// "Save" under a teaching preview.
+    SaveLesson(u64),
+    /// "Cancel" under a teaching preview.
+    CancelLesson(u64),
 }
 
 const ID_PREFIX: &str = "faqbot";
@@ -77,6 +87,11 @@ impl ButtonAction {
             ButtonAction::More(id) => ("more", id),
             ButtonAction::SaveUpload(id) => ("save", id),
             ButtonAction::CancelUpload(id) => ("cancel", id),
+            ButtonAction::AskStaff(id) => ("askstaff", id),
+            ButtonAction::LinkGap(id) => ("link", id),
+            ButtonAction::PickSection(id) => ("pick", id),
+            ButtonAction::SaveLesson(id) => ("teach", id),
+            ButtonAction::CancelLesson(id) => ("unteach", id),
         };
         format!("{ID_PREFIX}:{verb}:{id}")
     }
@@ -95,6 +110,11 @@ impl ButtonAction {
             "more" => Some(ButtonAction::More(id)),
             "save" => Some(ButtonAction::SaveUpload(id)),
             "cancel" => Some(ButtonAction::CancelUpload(id)),
+            "askstaff" => Some(ButtonAction::AskStaff(id)),
+            "link" => Some(ButtonAction::LinkGap(id)),
+            "pick" => Some(ButtonAction::PickSection(id)),
+            "teach" => Some(ButtonAction::SaveLesson(id)),
+            "unteach" => Some(ButtonAction::CancelLesson(id)),
             _ => None,
         }
     }
@@ -182,14 +202,109 @@ pub fn not_known(answer: &Answer, texts: Texts<'_>) -> String {
 
 /// The Save / Cancel buttons under an upload's preview.
 pub fn upload_buttons(upload_id: u64) -> Vec<serenity::CreateActionRow> {
+    save_or_cancel(
+        ButtonAction::SaveUpload(upload_id),
+        ButtonAction::CancelUpload(upload_id),
+    )
+}
+
+/// The Save / Cancel buttons under a teaching preview.
+pub fn lesson_buttons(lesson_id: u64) -> Vec<serenity::CreateActionRow> {
+    save_or_cancel(
+        ButtonAction::SaveLesson(lesson_id),
+        ButtonAction::CancelLesson(lesson_id),
+    )
+}
+
+fn save_or_cancel(save: ButtonAction, cancel: ButtonAction) -> Vec<serenity::CreateActionRow> {
     vec![serenity::CreateActionRow::Buttons(vec![
-        serenity::CreateButton::new(ButtonAction::SaveUpload(upload_id).custom_id())
+        serenity::CreateButton::new(save.custom_id())
             .label("Save")
             .style(serenity::ButtonStyle::Success),
-        serenity::CreateButton::new(ButtonAction::CancelUpload(upload_id).custom_id())
+        serenity::CreateButton::new(cancel.custom_id())
             .label("Cancel")
             .style(serenity::ButtonStyle::Secondary),
     ])]
+}
+
+/// The "Ask staff" button for the answer `answer_id`.
+pub fn ask_staff_button(answer_id: u64) -> Vec<serenity::CreateActionRow> {
+    vec![serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(ButtonAction::AskStaff(answer_id).custom_id())
+            .label("Ask staff")
+            .style(serenity::ButtonStyle::Primary),
+    ])]
+}
+
+/// One "Link N to an answer" button per gap, numbered as the report numbers them.
+pub fn link_gap_buttons(gap_ids: &[u64]) -> Vec<serenity::CreateActionRow> {
+    if gap_ids.is_empty() {
+        return Vec::new();
+    }
+    let buttons = gap_ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| {
+            serenity::CreateButton::new(ButtonAction::LinkGap(*id).custom_id())
+                .label(format!("Link {} to an answer", n + 1))
+                .style(serenity::ButtonStyle::Secondary)
+        })
+        .collect();
+    vec![serenity::CreateActionRow::Buttons(buttons)]
+}
+
+/// A menu of sections (`(file, heading)`) for the gap `gap_id`; the value is the position.
+pub fn section_menu(gap_id: u64, sections: &[(String, String)]) -> Vec<serenity::CreateActionRow> {
+    let options = sections
+        .iter()
+        .enumerate()
+        .map(|(n, (file, heading))| {
+            serenity::CreateSelectMenuOption::new(fit(heading, CHOICE_CHARS), n.to_string())
+                .description(fit(file, CHOICE_CHARS))
+        })
+        .collect();
+    let menu = serenity::CreateSelectMenu::new(
+        ButtonAction::PickSection(gap_id).custom_id(),
+        serenity::CreateSelectMenuKind::String { options },
+    )
+    .placeholder("The section that answers it");
+    vec![serenity::CreateActionRow::SelectMenu(menu)]
+}
+
+/// The post in the staff channel for a member's "Ask staff": the staff role (the only
+/// mention faqbot ever makes), the question as the member typed it but escaped, who asked
+/// (shown, not pinged) and a link to where.
+pub fn staff_request(
+    role: Option<u64>,
+    question: &str,
+    member: u64,
+    answered: bool,
+    link: &str,
+) -> String {
+    let mut text = String::new();
+    if let Some(role) = role {
+        text.push_str(&format!("<@&{role}> "));
+    }
+    text.push_str(if answered {
+        "A member found my answer not helpful and asks for a person:\n"
+    } else {
+        "A member asked something I could not answer and asks for a person:\n"
+    });
+    let question = escape_markdown(question);
+    for line in question.lines() {
+        text.push_str(&format!("> {line}\n"));
+    }
+    text.push_str(&format!("Asked by <@{member}> here: {link}"));
+    fit(&text, MESSAGE_CHARS)
+}
+
+/// Mentions for the staff post: the staff role, and nobody else.
+pub fn staff_role_only(role: Option<u64>) -> serenity::CreateAllowedMentions {
+    let mentions = no_pings();
+    match role {
+        Some(role) => mentions.roles(vec![serenity::RoleId::new(role)]),
+        None => mentions,
+    }
 }
 
 /// The ephemeral notice for a member who asks too often.

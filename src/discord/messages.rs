@@ -1,8 +1,12 @@
 //! Messages: answering when mentioned, and in help channels when confident.
 //!
-//! A mention is always answered (or told kindly that the bot does not know). In a help channel
-//! the bot was not asked directly, so it speaks only when a message reads like a question and
-//! the answer covers it well; otherwise it stays quiet and lets people talk.
+//! A mention is always answered (or told kindly that the bot does not know), in any channel or
+//! thread the bot can see. In a help channel the bot was not asked directly, so it speaks only
+//! when a message reads like a question and the answer covers it well; otherwise it stays
+//! quiet and lets people talk. A help channel may be a forum: each new post there (a thread
+//! whose first message has the thread's own id) is a question, read from its title and first
+//! message, and answered once, in its thread, when confident. Messages in any thread under a
+//! help channel count as asked in that channel.
 
 use poise::serenity_prelude as serenity;
 
@@ -31,16 +35,23 @@ pub(crate) async fn on_message(
         return Ok(());
     }
     let mentioned = mentions(&message.content, me.get());
-    let in_help_channel = bot
-        .settings
-        .discord
-        .help_channels
-        .contains(&message.channel_id.get());
-    if !mentioned && !in_help_channel {
+    let place = if mentioned {
+        None
+    } else {
+        help_place(ctx, bot, message).await
+    };
+    if !mentioned && place.is_none() {
         return Ok(());
     }
-    let question = without_mentions(&message.content);
-    if !mentioned && !looks_like_question(&question) {
+    let question = match &place {
+        // A forum post's title is the question; its first message adds the details.
+        Some(Place::ForumPost { title }) => {
+            without_mentions(&format!("{title}\n{}", message.content))
+        }
+        _ => without_mentions(&message.content),
+    };
+    let is_post = matches!(place, Some(Place::ForumPost { .. }));
+    if !mentioned && !is_post && !looks_like_question(&question) {
         return Ok(());
     }
     if !bot.first_time(message.id.get()) {
@@ -65,11 +76,16 @@ pub(crate) async fn on_message(
     let reply = match outcome {
         Outcome::TooSoon(_) if !mentioned => return Ok(()),
         Outcome::TooSoon(wait) => reply.content(format::too_soon(wait)),
-        Outcome::Answer { answer, .. } if !answer.answered => {
+        Outcome::Answer { id, answer, .. } if !answer.answered => {
             if !mentioned {
                 return Ok(());
             }
-            reply.content(format::not_known(&answer, bot.texts()))
+            let reply = reply.content(format::not_known(&answer, bot.texts()));
+            if bot.can_escalate() {
+                reply.components(format::ask_staff_button(id))
+            } else {
+                reply
+            }
         }
         Outcome::Answer {
             id,
@@ -89,6 +105,89 @@ pub(crate) async fn on_message(
     };
     message.channel_id.send_message(&ctx.http, reply).await?;
     Ok(())
+}
+
+/// A thread under a help channel, as remembered from its creation.
+#[derive(Debug, Clone)]
+pub(crate) struct HelpThread {
+    /// The thread's name: a forum post's title.
+    title: String,
+}
+
+/// Where a message without a mention was written, when the bot may answer there.
+enum Place {
+    /// A help channel, or a thread under one.
+    HelpChannel,
+    /// The first message of a post in a help forum.
+    ForumPost { title: String },
+}
+
+/// Remembers a new thread under a help channel (THREAD_CREATE comes before the thread's first
+/// message).
+pub(crate) fn on_thread(bot: &Bot, thread: &serenity::GuildChannel) {
+    let Some(parent) = thread.parent_id else {
+        return;
+    };
+    if bot.settings.discord.help_channels.contains(&parent.get()) {
+        let title = thread.name.clone();
+        super::lock(&bot.threads).put(thread.id.get(), Some(HelpThread { title }));
+    }
+}
+
+/// Whether the bot may answer `message` unasked: in a help channel, or in a thread under one
+/// (known from its creation, from serenity's cache, or asked of Discord once per channel).
+async fn help_place(
+    ctx: &serenity::Context,
+    bot: &Bot,
+    message: &serenity::Message,
+) -> Option<Place> {
+    let help = &bot.settings.discord.help_channels;
+    let channel = message.channel_id;
+    if help.contains(&channel.get()) {
+        return Some(Place::HelpChannel);
+    }
+    message.guild_id?;
+    let known = super::lock(&bot.threads).get(&channel.get()).cloned();
+    let thread = match known {
+        Some(known) => known,
+        None => {
+            let found = find_help_thread(ctx, help, channel).await;
+            super::lock(&bot.threads).put(channel.get(), found.clone());
+            found
+        }
+    }?;
+    // A forum post's first message has the same id as its thread; in a thread of a text
+    // channel no message does (the one it was started from stays in the channel).
+    if message.id.get() == channel.get() {
+        Some(Place::ForumPost {
+            title: thread.title,
+        })
+    } else {
+        Some(Place::HelpChannel)
+    }
+}
+
+async fn find_help_thread(
+    ctx: &serenity::Context,
+    help: &[u64],
+    channel: serenity::ChannelId,
+) -> Option<HelpThread> {
+    let guild_channel = match channel.to_channel(ctx).await {
+        Ok(serenity::Channel::Guild(guild_channel)) => guild_channel,
+        Ok(_) => return None,
+        Err(err) => {
+            tracing::warn!(%err, "could not look up a channel; not answering unasked there");
+            return None;
+        }
+    };
+    let parent = guild_channel.parent_id?;
+    let is_thread = matches!(
+        guild_channel.kind,
+        serenity::ChannelType::PublicThread | serenity::ChannelType::PrivateThread
+    );
+    (is_thread && help.contains(&parent.get())).then(|| HelpThread {
+        title: guild_channel.name.clone(),
+    })
 }
 
 /// Whether the text itself mentions the user `id` (`<@id>` or `<@!id>`). Discord also lists the

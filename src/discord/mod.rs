@@ -8,9 +8,11 @@
 
 mod ask;
 mod buttons;
+mod escalate;
 pub mod format;
 mod messages;
 mod staff;
+mod teaching;
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -105,9 +107,31 @@ pub struct Bot {
     settings: Arc<Settings>,
     records: Arc<dyn Records>,
     limiter: DefaultKeyedRateLimiter<u64>,
-    answers: Mutex<lru::LruCache<u64, (Channel, Answer)>>,
+    answers: Mutex<lru::LruCache<u64, Remembered>>,
     handled_messages: Mutex<lru::LruCache<u64, ()>>,
     uploads: Mutex<lru::LruCache<u64, staff::PendingUpload>>,
+    /// "Ask staff" presses per member per day.
+    escalation_limiter: DefaultKeyedRateLimiter<u64>,
+    /// `(answer, member)` pairs already sent to staff, so a second press posts nothing.
+    escalated: Mutex<lru::LruCache<(u64, u64), ()>>,
+    /// Gaps shown with a "Link" button, and sections suggested for them.
+    gaps: Mutex<lru::LruCache<u64, teaching::PendingGap>>,
+    /// Teaching previews waiting for Save or Cancel.
+    lessons: Mutex<lru::LruCache<u64, teaching::PendingLesson>>,
+    /// Which channels are threads under a help channel (and their titles), as found out.
+    threads: Mutex<lru::LruCache<u64, Option<messages::HelpThread>>>,
+}
+
+/// An answer kept for its buttons.
+#[derive(Debug, Clone)]
+pub(crate) struct Remembered {
+    /// Where it was asked.
+    pub channel: Channel,
+    /// What the engine said (answered or not).
+    pub answer: Answer,
+    /// A link to the answer's message, once known: "Ask staff" pressed from a private
+    /// follow-up has no message of its own to link to.
+    pub link: Option<String>,
 }
 
 /// What a question turned into.
@@ -150,6 +174,17 @@ impl Bot {
             answers: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_ANSWERS))),
             handled_messages: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_MESSAGES))),
             uploads: Mutex::new(lru::LruCache::new(nonzero(PENDING_UPLOADS))),
+            escalation_limiter: RateLimiter::keyed(
+                Quota::with_period(
+                    Duration::from_secs(24 * 60 * 60) / settings.staff.escalations_per_day.get(),
+                )
+                .unwrap_or_else(|| Quota::per_hour(settings.staff.escalations_per_day))
+                .allow_burst(settings.staff.escalations_per_day),
+            ),
+            escalated: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_ANSWERS))),
+            gaps: Mutex::new(lru::LruCache::new(nonzero(PENDING_UPLOADS))),
+            lessons: Mutex::new(lru::LruCache::new(nonzero(PENDING_UPLOADS))),
+            threads: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_MESSAGES))),
             settings,
         }
     }
@@ -207,9 +242,8 @@ impl Bot {
             escalated: false,
         });
         let id = unguessable_id()?;
-        if answer.answered {
-            self.remember(id, channel, answer.clone());
-        }
+        // Unanswered too: "Ask staff" needs the question.
+        self.remember(id, channel, answer.clone());
         Ok(Outcome::Answer {
             id,
             answer,
@@ -218,12 +252,31 @@ impl Bot {
     }
 
     fn remember(&self, id: u64, channel: Channel, answer: Answer) {
-        lock(&self.answers).put(id, (channel, answer));
+        lock(&self.answers).put(
+            id,
+            Remembered {
+                channel,
+                answer,
+                link: None,
+            },
+        );
     }
 
     /// An answer still remembered for its buttons, with where it was asked.
-    pub(crate) fn recall(&self, id: u64) -> Option<(Channel, Answer)> {
+    pub(crate) fn recall(&self, id: u64) -> Option<Remembered> {
         lock(&self.answers).get(&id).cloned()
+    }
+
+    /// Notes the link to answer `id`'s message.
+    pub(crate) fn note_link(&self, id: u64, link: String) {
+        if let Some(remembered) = lock(&self.answers).get_mut(&id) {
+            remembered.link.get_or_insert(link);
+        }
+    }
+
+    /// Whether members can be offered "Ask staff": only with a staff channel to post to.
+    pub(crate) fn can_escalate(&self) -> bool {
+        self.settings.staff.channel_id.is_some()
     }
 
     /// Whether this message is new; marks it handled.
@@ -515,6 +568,10 @@ async fn on_event(
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(press),
         } => buttons::on_press(framework.serenity_context, framework.user_data, press).await,
+        serenity::FullEvent::ThreadCreate { thread } => {
+            messages::on_thread(framework.user_data, thread);
+            Ok(())
+        }
         _ => Ok(()),
     }
 }

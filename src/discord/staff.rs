@@ -30,7 +30,14 @@ pub(crate) struct PendingUpload {
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("status", "reload", "upload", "unanswered", "feedback"),
+    subcommands(
+        "status",
+        "reload",
+        "upload",
+        "unanswered",
+        "feedback",
+        "super::teaching::teach"
+    ),
     subcommand_required
 )]
 pub(crate) async fn kb(_ctx: Context<'_>) -> Result<(), DiscordError> {
@@ -165,15 +172,19 @@ async fn unanswered(
     let asked = tokio::task::spawn_blocking(move || records.unanswered(since)).await??;
     let gaps = crate::records::report::gaps(&asked);
     let mut text = format!("**Questions I could not answer (last {days} days)**\n");
+    let bot = ctx.data();
     if gaps.is_empty() {
         text.push_str("None. Members found an answer every time.\n");
     }
     for (rank, gap) in gaps.iter().enumerate() {
-        let unhelpful = if gap.not_helpful > 0 {
+        let mut unhelpful = if gap.not_helpful > 0 {
             format!(" ({} marked not helpful)", gap.not_helpful)
         } else {
             String::new()
         };
+        if gap.escalated > 0 {
+            unhelpful.push_str(&format!(" (sent to staff {}×)", gap.escalated));
+        }
         // Members' words are shown as they typed them, never as Markdown: a masked link or a
         // code fence in a question must not turn into one in front of staff.
         text.push_str(&format!(
@@ -183,7 +194,17 @@ async fn unanswered(
             format::escape_markdown(&gap.example)
         ));
     }
-    private(ctx, text).await
+    let linkable = super::teaching::offer(bot, &gaps)?;
+    if !linkable.is_empty() {
+        text.push_str("Link a question to the section that answers it, and I will answer it from there (or use `/kb teach`).\n");
+    }
+    let reply = poise::CreateReply::default()
+        .content(format::fit(&text, MESSAGE_CHARS))
+        .components(format::link_gap_buttons(&linkable))
+        .ephemeral(true)
+        .allowed_mentions(format::no_pings());
+    ctx.send(reply).await?;
+    Ok(())
 }
 
 /// Helpful and not-helpful votes per answer, worst first
@@ -222,7 +243,7 @@ pub(crate) fn member_is_staff(bot: &Bot, member: Option<&serenity::Member>) -> b
     manages || has_role
 }
 
-async fn is_staff(ctx: Context<'_>) -> Result<bool, DiscordError> {
+pub(crate) async fn is_staff(ctx: Context<'_>) -> Result<bool, DiscordError> {
     let member = ctx.author_member().await;
     Ok(member_is_staff(ctx.data(), member.as_deref()))
 }

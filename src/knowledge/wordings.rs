@@ -62,6 +62,8 @@ pub enum WordingsError {
 /// The file's text with the wordings added, and what was added.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edited {
+    /// The section's heading as the file writes it.
+    pub heading: String,
     /// The whole new text.
     pub text: String,
     /// The wordings that were new (the others were already there), in the order given.
@@ -138,13 +140,14 @@ pub fn add(
         file: source.to_string(),
         why: why.to_string(),
     };
-    let (edited, lines) = insert(text, &heading, &added).map_err(|why| unusual(why))?;
+    let (edited, lines) = insert(text, &heading, &added).map_err(unusual)?;
     let after =
         read(source, format, &edited).map_err(|_| unusual("the result would not read back"))?;
     if !only_these_added(&before, &after, &heading, &added) {
         return Err(unusual("the result would not read back as intended"));
     }
     Ok(Edited {
+        heading,
         text: edited,
         added,
         lines,

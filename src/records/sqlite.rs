@@ -777,6 +777,38 @@ mod tests {
     }
 
     #[test]
+    fn escalations_are_marks_and_resolved_questions_leave_the_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = SqliteRecords::open(dir.path(), RETENTION).unwrap();
+        let now = SystemTime::now();
+        records.asked(question("is the yoga class on", now - DAY, false));
+        records.asked(Asked {
+            escalated: true,
+            ..question("is the yoga class on", now, false)
+        });
+        records.asked(question("do you sell gift cards", now, false));
+        records.flush();
+        let gaps = super::super::report::gaps(&records.unanswered(UNIX_EPOCH).unwrap());
+        let yoga = gaps
+            .iter()
+            .find(|g| g.example == "is the yoga class on")
+            .unwrap();
+        assert_eq!((yoga.count, yoga.escalated), (1, 1));
+        assert_eq!(records.resolve(&yoga.questions).unwrap(), 2);
+        let left: Vec<String> = records
+            .unanswered(UNIX_EPOCH)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.question)
+            .collect();
+        assert_eq!(left, ["do you sell gift cards"]);
+        drop(records);
+        // Kept across a restart, and readable by `faqbot report`.
+        let reader = RecordsReader::open(dir.path()).unwrap();
+        assert_eq!(reader.unanswered(UNIX_EPOCH).unwrap().len(), 1);
+    }
+
+    #[test]
     fn dropping_writes_what_was_sent() {
         let dir = tempfile::tempdir().unwrap();
         let records = SqliteRecords::open(dir.path(), RETENTION).unwrap();

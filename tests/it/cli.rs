@@ -329,6 +329,7 @@ fn report_prints_the_gaps_and_ratings_kept_in_the_database() {
                 top_source: None,
                 score: None,
                 not_helpful: false,
+                escalated: false,
             });
         }
         let voter = records.voter(7);
@@ -376,6 +377,7 @@ fn database_with(dir: &std::path::Path, questions: &[(&str, u64)]) -> std::path:
             top_source: None,
             score: None,
             not_helpful: false,
+            escalated: false,
         });
     }
     records.flush();
@@ -578,4 +580,106 @@ fn a_missing_or_broken_model_leaves_answers_by_words_and_says_so() {
         .stdout(contains(
             "Matching by meaning: off (semantic.enabled = false)",
         ));
+}
+
+#[test]
+fn teach_adds_the_wording_and_the_question_is_answered_from_that_section() {
+    let dir = folder(&[(
+        "prices.md",
+        b"---\ntitle: Prices # as on the price list\n---\n\n## What does a massage cost?\n\nAn hour costs 60 euros.\n\n## Is there parking?\n\nA car park is behind the clinic.\n",
+    )]);
+    let question = "will the tuesday yoga class go ahead";
+    database_with(
+        dir.path(),
+        &[(question, 1), ("WILL the tuesday yoga class go ahead?", 0)],
+    );
+    let ask = |dir: &std::path::Path| {
+        json_output(faqbot(dir).args(["ask", "--json", "--knowledge", "knowledge", question]))
+    };
+    std::fs::create_dir(dir.path().join("knowledge")).unwrap();
+    std::fs::rename(
+        dir.path().join("prices.md"),
+        dir.path().join("knowledge/prices.md"),
+    )
+    .unwrap();
+    assert_eq!(ask(dir.path())["answered"], false);
+    let before = std::fs::read_to_string(dir.path().join("knowledge/prices.md")).unwrap();
+
+    faqbot(dir.path())
+        .args([
+            "teach",
+            question,
+            "--to",
+            "prices.md#what does a massage cost?",
+            "--knowledge",
+            "knowledge",
+        ])
+        .assert()
+        .success()
+        .stdout(contains("Saved prices.md. The previous version is kept as"))
+        .stdout(contains("2 recorded question(s) marked answered"));
+    let after = std::fs::read_to_string(dir.path().join("knowledge/prices.md")).unwrap();
+    assert_eq!(
+        after,
+        before.replacen(
+            "---\n\n",
+            &format!("questions:\n  \"What does a massage cost?\":\n    - \"{question}\"\n---\n\n"),
+            1
+        ),
+        "one key added, the comment and everything else as it was"
+    );
+    let answer = ask(dir.path());
+    assert_eq!(answer["answered"], true, "{answer}");
+    assert_eq!(answer["results"][0]["heading"], "What does a massage cost?");
+    assert_eq!(
+        stored_questions(&dir.path().join("data")),
+        0,
+        "the gap is gone"
+    );
+
+    faqbot(dir.path())
+        .args(["teach", "where do i park", "--to", "prices.md#Parking", "--knowledge", "knowledge"])
+        .assert()
+        .code(2)
+        .stderr(contains("prices.md has no section headed \"Parking\"; its sections are: \"What does a massage cost?\", \"Is there parking?\""));
+    faqbot(dir.path())
+        .args([
+            "teach",
+            "where do i park",
+            "--to",
+            "prices.md",
+            "--knowledge",
+            "knowledge",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("write FILE#HEADING"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("knowledge/prices.md")).unwrap(),
+        after
+    );
+}
+
+#[test]
+fn teach_refuses_an_faq_export_and_changes_nothing() {
+    let dir = folder(&[(
+        "faq.csv",
+        b"question,answer\nIs there parking?,Behind the clinic.\n",
+    )]);
+    faqbot(dir.path())
+        .args([
+            "teach",
+            "where can i park",
+            "--to",
+            "faq.csv#Is there parking?",
+            "--knowledge",
+            ".",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("faq.csv is an FAQ export"));
+    assert_eq!(
+        std::fs::read(dir.path().join("faq.csv")).unwrap(),
+        b"question,answer\nIs there parking?,Behind the clinic.\n"
+    );
 }

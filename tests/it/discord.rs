@@ -1205,3 +1205,468 @@ async fn uploads_take_only_the_documented_file_types() {
     assert_eq!(snapshot(knowledge.path()), before);
     test.stop().await;
 }
+
+/// A forum help channel in the tests (configured beside [`HELP_CHANNEL`]).
+const FORUM: u64 = 1_100_000_000_000_000_888;
+
+/// Replies posted in `channel` to the message `id`.
+fn replies_in(fake: &FakeDiscord, channel: &str, id: &Value) -> Vec<Request> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.is("POST", &format!("/api/v10/channels/{channel}/messages")))
+        .filter(|r| r.body["message_reference"]["message_id"] == *id)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forum_post_is_answered_once_in_its_thread_and_one_it_cannot_answer_is_left_alone() {
+    let test = spawn_bot(|s| s.discord.help_channels.push(FORUM)).await;
+    let member = human("fay");
+    let post = |title: &str, content: &str| {
+        let (thread, first) = fake_discord::forum_post(FORUM, &member, title, content);
+        // Discord serves the thread too, whichever event the bot handles first.
+        test.fake.add_channel(thread.clone());
+        (thread, first)
+    };
+    let (unknown_thread, unknown) = post("Who won the world cup?", "asking for a friend");
+    let (thread, first) = post(
+        "Hot stones",
+        "Is hot stone massage safe for everyone? I have sensitive skin.",
+    );
+    let thread_id = str_of(&thread["id"]).to_string();
+    test.fake.dispatch("THREAD_CREATE", unknown_thread).await;
+    test.fake.dispatch("MESSAGE_CREATE", unknown.clone()).await;
+    test.fake.dispatch("THREAD_CREATE", thread).await;
+    let reply = test.reply_to(first.clone()).await;
+    assert!(
+        reply
+            .path
+            .ends_with(&format!("/channels/{thread_id}/messages")),
+        "answered in the post's thread: {}",
+        reply.path
+    );
+    assert!(
+        str_of(&reply.body["embeds"][0]["title"])
+            .to_lowercase()
+            .contains("hot stone"),
+        "{}",
+        reply.body
+    );
+    no_pings(&reply.body);
+    // Redelivered (a resumed session), and a later message in the same thread that is chat.
+    test.fake.dispatch("MESSAGE_CREATE", first.clone()).await;
+    let chat = message(
+        thread_id.parse().expect("id"),
+        &member,
+        "thanks, that's what I needed",
+    );
+    let chat_id = chat["id"].clone();
+    test.fake.dispatch("MESSAGE_CREATE", chat).await;
+    // A question after them is answered, so they were all handled before it.
+    test.reply_to(mention_bot(
+        HELP_CHANNEL,
+        &member,
+        "what is myofascial release?",
+    ))
+    .await;
+    assert_eq!(replies_in(&test.fake, &thread_id, &first["id"]).len(), 1);
+    assert_eq!(replies_in(&test.fake, &thread_id, &chat_id).len(), 0);
+    let unknown_channel = str_of(&unknown["channel_id"]).to_string();
+    assert_eq!(
+        test.fake
+            .requests()
+            .iter()
+            .filter(|r| r.is(
+                "POST",
+                &format!("/api/v10/channels/{unknown_channel}/messages")
+            ))
+            .count(),
+        0,
+        "a post the bot cannot answer is left to people"
+    );
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn threads_under_a_help_channel_count_as_the_channel_and_mentions_work_in_any_thread() {
+    let test = spawn_bot(|_| {}).await;
+    let member = human("gus");
+    // Threads that existed before the bot started: known only by asking Discord.
+    let help_thread = fake_discord::thread(
+        fake_discord::snowflake(),
+        HELP_CHANNEL,
+        "sore back",
+        &member,
+    );
+    let other_thread = fake_discord::thread(
+        fake_discord::snowflake(),
+        FakeDiscord::CHANNEL_ID,
+        "chat",
+        &member,
+    );
+    test.fake.add_channel(help_thread.clone());
+    test.fake.add_channel(other_thread.clone());
+    let in_help: u64 = str_of(&help_thread["id"]).parse().expect("id");
+    let in_other: u64 = str_of(&other_thread["id"]).parse().expect("id");
+
+    let reply = test
+        .reply_to(message(in_help, &member, "what is trigger point therapy?"))
+        .await;
+    assert!(str_of(&reply.body["embeds"][0]["description"]).contains("rigger point"));
+    let unasked = message(in_other, &member, "what is trigger point therapy?");
+    let unasked_id = unasked["id"].clone();
+    test.fake.dispatch("MESSAGE_CREATE", unasked).await;
+    let reply = test
+        .reply_to(mention_bot(
+            in_other,
+            &member,
+            "what is a hot stone massage?",
+        ))
+        .await;
+    assert!(
+        reply.body["embeds"][0]["title"].is_string(),
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        replies_in(&test.fake, &in_other.to_string(), &unasked_id).len(),
+        0,
+        "outside help channels only a mention is answered"
+    );
+    test.stop().await;
+}
+
+/// The staff channel and role of the escalation tests.
+const STAFF_CHANNEL: u64 = 1_100_000_000_000_000_999;
+const STAFF_ROLE: u64 = 1_100_000_000_000_000_998;
+
+/// The bot's reply to `question` (a message), as the message object the button sits on.
+async fn replied_message(test: &TestBot, question: Value) -> (Request, Value) {
+    let reply = test.reply_to(question).await;
+    let mut posted = message(
+        FakeDiscord::CHANNEL_ID,
+        &fake_discord::bot_user(),
+        reply.body["content"].as_str().unwrap_or(""),
+    );
+    posted["components"] = reply.body["components"].clone();
+    (reply, posted)
+}
+
+fn staff_posts(fake: &FakeDiscord) -> Vec<Request> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| {
+            r.is(
+                "POST",
+                &format!("/api/v10/channels/{STAFF_CHANNEL}/messages"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_staff_posts_once_pings_only_the_staff_role_and_escapes_the_members_text() {
+    let test = spawn_bot(|s| {
+        s.staff.channel_id = Some(STAFF_CHANNEL);
+        s.staff.role_id = Some(STAFF_ROLE);
+        s.staff.escalations_per_day = std::num::NonZeroU32::new(2).expect("2");
+    })
+    .await;
+    let member = human("hal");
+    let nasty = "who won the **world cup** in [1966](https://evil.example) @everyone <@&777>?";
+    let (reply, posted) = replied_message(&test, mention_bot(HELP_CHANNEL, &member, nasty)).await;
+    assert!(str_of(&reply.body["content"]).starts_with("Sorry, I couldn't find"));
+    let ask_staff = button_id(&reply.body, "Ask staff");
+
+    let told = callback_of(&test.fake, button(&ask_staff, posted.clone(), &member)).await;
+    assert_eq!(told["data"]["flags"], 64, "told privately: {told}");
+    assert!(
+        str_of(&told["data"]["content"]).contains("passed your question"),
+        "{told}"
+    );
+    let posts = staff_posts(&test.fake);
+    assert_eq!(posts.len(), 1);
+    let post = &posts[0].body;
+    let content = str_of(&post["content"]);
+    assert!(
+        content.starts_with(&format!("<@&{STAFF_ROLE}> ")),
+        "{content}"
+    );
+    assert!(content.contains(r"\*\*world cup\*\*"), "escaped: {content}");
+    assert!(
+        content.contains(r"\[1966\]\(https\:"),
+        "no masked link: {content}"
+    );
+    assert!(
+        !content.contains("@everyone") && !content.contains("<@&777>"),
+        "{content}"
+    );
+    assert!(
+        content.contains(&format!(
+            "https://discord.com/channels/{}/",
+            FakeDiscord::GUILD_ID
+        )),
+        "{content}"
+    );
+    assert_eq!(
+        post["allowed_mentions"]["parse"],
+        serde_json::json!([]),
+        "{post}"
+    );
+    assert_eq!(
+        post["allowed_mentions"]["roles"],
+        serde_json::json!([STAFF_ROLE.to_string()]),
+        "{post}"
+    );
+    assert!(
+        post["allowed_mentions"]["users"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    );
+
+    // The same press again posts nothing.
+    let again = callback_of(&test.fake, button(&ask_staff, posted, &member)).await;
+    assert!(
+        str_of(&again["data"]["content"]).contains("already sent"),
+        "{again}"
+    );
+
+    // "Not helpful" offers it too; a member may use it escalations_per_day times a day.
+    let answered = test.ask("can massage help me sleep?", &member).await;
+    let not_helpful = button_id(&answered["data"], "Not helpful");
+    let voted = callback_of(
+        &test.fake,
+        button(
+            &not_helpful,
+            message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
+            &member,
+        ),
+    )
+    .await;
+    let second = button_id(&voted["data"], "Ask staff");
+    let told = callback_of(
+        &test.fake,
+        button(
+            &second,
+            message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
+            &member,
+        ),
+    )
+    .await;
+    assert!(
+        str_of(&told["data"]["content"]).contains("passed your question"),
+        "{told}"
+    );
+    let (reply, posted) = replied_message(
+        &test,
+        mention_bot(HELP_CHANNEL, &member, "who will win the next world cup?"),
+    )
+    .await;
+    let third = button_id(&reply.body, "Ask staff");
+    let limited = callback_of(&test.fake, button(&third, posted, &member)).await;
+    assert!(
+        str_of(&limited["data"]["content"]).contains("several times today"),
+        "{limited}"
+    );
+    assert_eq!(staff_posts(&test.fake).len(), 2);
+
+    let asked = test
+        .records
+        .unanswered(std::time::UNIX_EPOCH)
+        .expect("records");
+    let gaps = faqbot::records::report::gaps(&asked);
+    let world_cup = gaps
+        .iter()
+        .find(|gap| gap.example.contains("world cup") && gap.example.contains("1966"))
+        .expect("the gap");
+    assert_eq!((world_cup.count, world_cup.escalated), (1, 1), "{gaps:?}");
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_staff_channel_ask_staff_is_not_offered() {
+    let test = spawn_bot(|_| {}).await;
+    let reply = test
+        .reply_to(mention_bot(
+            HELP_CHANNEL,
+            &human("ida"),
+            "who won the world cup?",
+        ))
+        .await;
+    assert!(str_of(&reply.body["content"]).starts_with("Sorry, I couldn't find"));
+    assert!(
+        reply.body["components"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "{}",
+        reply.body
+    );
+    test.stop().await;
+}
+
+/// `user` with Manage Server picking `values` in the menu `custom_id`.
+fn staff_select(custom_id: &str, values: &[&str], user: &Value) -> Value {
+    let mut pick = fake_discord::select(
+        custom_id,
+        values,
+        message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
+        user,
+    );
+    pick["member"]["permissions"] = serde_json::json!(STAFF.to_string());
+    pick
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_link_a_gap_to_a_section_and_members_get_that_answer_at_once() {
+    let (test, knowledge, data) = spawn_staff_bot(|_| {}).await;
+    let member = human("jo");
+    let staff = human("boss");
+    let question = "is the tuesday yoga class still on";
+    let not_known = test
+        .reply_to(mention_bot(HELP_CHANNEL, &member, question))
+        .await;
+    assert!(str_of(&not_known.body["content"]).starts_with("Sorry, I couldn't find"));
+
+    let report = final_reply(&test.fake, kb("unanswered", vec![], &[], &staff, STAFF)).await;
+    assert!(str_of(&report["content"]).contains(question), "{report}");
+    let link = button_id(&report, "Link 1 to an answer");
+
+    // A member pressing it (a forwarded id) is refused.
+    let refused = callback_of(
+        &test.fake,
+        button(
+            &link,
+            message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
+            &member,
+        ),
+    )
+    .await;
+    assert!(
+        str_of(&refused["data"]["content"]).contains("only clinic staff"),
+        "{refused}"
+    );
+
+    let menu = callback_of(&test.fake, staff_press(&link, &staff)).await;
+    let select = &menu["data"]["components"][0]["components"][0];
+    let options = select["options"].as_array().expect("a menu of sections");
+    let open = options
+        .iter()
+        .find(|o| o["label"] == "When are you open?")
+        .expect("the hours section suggested");
+    let before = std::fs::read(knowledge.path().join("hours.md")).expect("file");
+    let preview = callback_of(
+        &test.fake,
+        staff_select(
+            str_of(&select["custom_id"]),
+            &[str_of(&open["value"])],
+            &staff,
+        ),
+    )
+    .await;
+    assert_eq!(preview["type"], 7, "{preview}");
+    let text = str_of(&preview["data"]["content"]);
+    assert!(
+        text.contains("When are you open?") && text.contains(question),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read(knowledge.path().join("hours.md")).expect("file"),
+        before,
+        "nothing before Save"
+    );
+    let save = button_id(&preview["data"], "Save");
+    let saved = callback_of(&test.fake, staff_press(&save, &staff)).await;
+    assert!(
+        str_of(&saved["data"]["content"]).starts_with("Saved hours.md"),
+        "{saved}"
+    );
+
+    let after = String::from_utf8(std::fs::read(knowledge.path().join("hours.md")).expect("file"))
+        .expect("text");
+    assert_eq!(
+        after,
+        format!(
+            "---\nquestions:\n  \"When are you open?\":\n    - \"{question}\"\n---\n{}",
+            String::from_utf8(before).expect("text")
+        )
+    );
+    assert_eq!(
+        std::fs::read_dir(data.path().join("backups"))
+            .expect("backups")
+            .count(),
+        1
+    );
+    let answer = test.ask(question, &human("kim")).await;
+    assert!(
+        str_of(&answer["data"]["embeds"][0]["description"]).contains("nine on weekdays"),
+        "{answer}"
+    );
+    let report = final_reply(&test.fake, kb("unanswered", vec![], &[], &staff, STAFF)).await;
+    assert!(
+        !str_of(&report["content"]).contains(question),
+        "left the report: {report}"
+    );
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kb_teach_finds_any_section_and_a_file_changed_since_the_preview_is_not_written() {
+    let (test, knowledge, _data) = spawn_staff_bot(|_| {}).await;
+    let staff = human("boss");
+    let option =
+        |name: &str, value: &str| serde_json::json!({"name": name, "type": 3, "value": value});
+    let preview = final_reply(
+        &test.fake,
+        kb(
+            "teach",
+            vec![
+                option("question", "can I bring my dog"),
+                option("section", "hours.md#When are you open?"),
+            ],
+            &[],
+            &staff,
+            STAFF,
+        ),
+    )
+    .await;
+    assert!(
+        str_of(&preview["content"]).contains("can I bring my dog"),
+        "{preview}"
+    );
+    let save = button_id(&preview, "Save");
+    let edited = b"## When are you open?\n\nWe open at ten on weekdays now.\n";
+    faqbot::live::write_atomically(&knowledge.path().join("hours.md"), edited).expect("edit");
+    let refused = callback_of(&test.fake, staff_press(&save, &staff)).await;
+    assert!(
+        str_of(&refused["data"]["content"])
+            .contains("was changed since the preview, so nothing was written"),
+        "{refused}"
+    );
+    assert_eq!(
+        std::fs::read(knowledge.path().join("hours.md")).expect("file"),
+        edited
+    );
+
+    let member = human("lea");
+    let mut by_member = kb(
+        "teach",
+        vec![
+            option("question", "x"),
+            option("section", "hours.md#When are you open?"),
+        ],
+        &[],
+        &member,
+        fake_discord::MEMBER_PERMISSIONS,
+    );
+    by_member["member"]["roles"] = serde_json::json!([]);
+    let reply = final_reply(&test.fake, by_member).await;
+    assert_eq!(
+        reply["content"], "Sorry, the /kb commands are for clinic staff.",
+        "{reply}"
+    );
+    assert_eq!(
+        std::fs::read(knowledge.path().join("hours.md")).expect("file"),
+        edited
+    );
+    test.stop().await;
+}

@@ -108,6 +108,8 @@ struct Shared {
     attachments: HashMap<String, Vec<u8>>,
     /// Command registrations still to answer with a server error.
     failing_registrations: usize,
+    /// Channels served at `GET /channels/{id}` (threads and forums the tests made).
+    channels: HashMap<u64, Value>,
 }
 
 #[derive(Default)]
@@ -287,6 +289,16 @@ impl FakeDiscord {
             // An error means the connection ended by itself meanwhile: closed all the same.
             let _ = tokio::time::timeout(WAIT_TIMEOUT, done_rx).await;
         }
+    }
+
+    /// Serves `channel` (a channel object, e.g. from [`thread`]) at `GET /channels/{id}`, as
+    /// Discord does for channels the bot can see.
+    pub fn add_channel(&self, channel: Value) {
+        let id = channel["id"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .expect("a channel with an id");
+        self.update(|shared| shared.channels.insert(id, channel));
     }
 
     fn lock(&self) -> MutexGuard<'_, Shared> {
@@ -518,6 +530,47 @@ pub fn reply_to(replied: &Value, author: &Value, text: &str) -> Value {
     message
 }
 
+/// A public thread (type 11) named `name` under the channel `parent` (a text or forum channel)
+/// of the guild, started by `owner`, as THREAD_CREATE carries it and `GET /channels/{id}`
+/// returns it (THREAD_CREATE adds `newly_created: true`, which serenity ignores).
+pub fn thread(id: u64, parent: u64, name: &str, owner: &Value) -> Value {
+    json!({
+        "id": id.to_string(),
+        "type": 11,
+        "guild_id": FakeDiscord::GUILD_ID.to_string(),
+        "parent_id": parent.to_string(),
+        "owner_id": owner["id"].clone(),
+        "name": name,
+        "last_message_id": id.to_string(),
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "flags": 0,
+        "applied_tags": [],
+        "thread_metadata": {
+            "archived": false,
+            "auto_archive_duration": 4320,
+            "archive_timestamp": now(),
+            "locked": false,
+            "create_timestamp": now(),
+        },
+        "newly_created": true,
+    })
+}
+
+/// A new post in the forum `forum`: the THREAD_CREATE payload (the thread, titled `title`),
+/// then the MESSAGE_CREATE of its first message, which has the thread's own id, as Discord
+/// sends them.
+pub fn forum_post(forum: u64, author: &Value, title: &str, content: &str) -> (Value, Value) {
+    let id = snowflake();
+    let thread = thread(id, forum, title, author);
+    let mut first = message(id, author, content);
+    first["id"] = json!(id.to_string());
+    first["position"] = json!(0);
+    (thread, first)
+}
+
 /// An INTERACTION_CREATE payload of `kind` by `user` (a member of the guild, in
 /// [`FakeDiscord::CHANNEL_ID`]), with a unique id and token.
 fn interaction(kind: u8, data: Value, user: &Value) -> Value {
@@ -616,6 +669,18 @@ pub fn button(custom_id: &str, message: Value, user: &Value) -> Value {
     let mut interaction = interaction(
         3,
         json!({"custom_id": custom_id, "component_type": 2}),
+        user,
+    );
+    interaction["message"] = message;
+    interaction
+}
+
+/// An INTERACTION_CREATE payload for `user` picking `values` in the string select menu
+/// `custom_id` (component_type 3) on `message`.
+pub fn select(custom_id: &str, values: &[&str], message: Value, user: &Value) -> Value {
+    let mut interaction = interaction(
+        3,
+        json!({"custom_id": custom_id, "component_type": 3, "values": values}),
         user,
     );
     interaction["message"] = message;
@@ -819,6 +884,16 @@ impl FakeDiscord {
                 ok(message)
             }
             ("POST", ["channels", _, "typing"]) => StatusCode::NO_CONTENT.into_response(),
+            ("GET", ["channels", channel]) => {
+                let found = channel
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|id| self.lock().channels.get(&id).cloned());
+                match found {
+                    Some(channel) => ok(channel),
+                    None => not_found("Unknown Channel", 10003),
+                }
+            }
             ("PATCH", ["channels", _, "messages", id]) => self.edit_message(id, body),
             ("DELETE", ["channels", _, "messages", id]) => self.delete_message(id),
             ("POST", ["interactions", _, token, "callback"]) => {

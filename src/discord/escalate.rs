@@ -1,0 +1,94 @@
+//! "Ask staff": a member who did not get an answer hands the question to a person.
+//!
+//! Nothing is shared unless the member presses the button. The question goes to the staff
+//! channel with a link to where it was asked, mentioning the staff role and nobody else (the
+//! one ping faqbot ever sends); the member is told privately. Each member may do this a few
+//! times a day, once per answer, and the gap report counts it.
+
+use poise::serenity_prelude as serenity;
+
+use super::format;
+use super::{Bot, DiscordError, lock};
+use crate::records::Asked;
+
+/// What the member is told once staff have the question.
+const SENT: &str =
+    "Thanks, I've passed your question to the clinic's staff. Someone will get back to you soon.";
+
+/// Handles a press of "Ask staff" on answer `id`; returns what the member is told.
+pub(crate) async fn on_ask_staff(
+    ctx: &serenity::Context,
+    bot: &Bot,
+    press: &serenity::ComponentInteraction,
+    id: u64,
+) -> Result<String, DiscordError> {
+    let contact = bot.texts().staff_contact.trim().to_string();
+    let Some(channel) = bot.settings.staff.channel_id else {
+        return Ok(contact);
+    };
+    let Some(remembered) = bot.recall(id) else {
+        return Ok(format!(
+            "This answer is from before my last restart, so I no longer have the question. {contact}"
+        ));
+    };
+    let member = press.user.id.get();
+    if lock(&bot.escalated).contains(&(id, member)) {
+        return Ok("You already sent this question to staff; they'll get back to you.".into());
+    }
+    if bot.escalation_limiter.check_key(&member).is_err() {
+        return Ok(format!(
+            "You've asked staff for help several times today already. {contact}"
+        ));
+    }
+    lock(&bot.escalated).put((id, member), ());
+    let link = remembered
+        .link
+        .clone()
+        .unwrap_or_else(|| message_link(press.guild_id, press.channel_id, press.message.id));
+    let role = bot.settings.staff.role_id;
+    let answer = &remembered.answer;
+    let post = serenity::CreateMessage::new()
+        .content(format::staff_request(
+            role,
+            &answer.question,
+            member,
+            answer.answered,
+            &link,
+        ))
+        .allowed_mentions(format::staff_role_only(role));
+    if let Err(err) = serenity::ChannelId::new(channel)
+        .send_message(&ctx.http, post)
+        .await
+    {
+        // The member may try again: their press did not reach anyone.
+        lock(&bot.escalated).pop(&(id, member));
+        tracing::error!(%err, "could not post an Ask staff question to the staff channel");
+        return Ok(format!(
+            "Sorry, I could not reach staff just now. {contact}"
+        ));
+    }
+    bot.records.asked(Asked {
+        question: answer.question.clone(),
+        at: std::time::SystemTime::now(),
+        channel: remembered.channel,
+        answered: answer.answered,
+        top_source: answer
+            .best()
+            .map(|hit| format!("{}:{}", hit.source, hit.line)),
+        score: answer.best().map(|hit| hit.score),
+        not_helpful: false,
+        escalated: true,
+    });
+    tracing::info!("a question was sent to staff");
+    Ok(SENT.to_string())
+}
+
+/// A link to a message, as Discord's "Copy Message Link" makes it.
+pub(crate) fn message_link(
+    guild: Option<serenity::GuildId>,
+    channel: serenity::ChannelId,
+    message: serenity::MessageId,
+) -> String {
+    let guild = guild.map_or_else(|| "@me".to_string(), |guild| guild.to_string());
+    format!("https://discord.com/channels/{guild}/{channel}/{message}")
+}
