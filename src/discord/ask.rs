@@ -40,14 +40,9 @@ fn reply(bot: &Bot, outcome: Outcome) -> poise::CreateReply {
     let reply = poise::CreateReply::default().allowed_mentions(format::no_pings());
     match outcome {
         Outcome::TooSoon(wait) => reply.content(format::too_soon(wait)).ephemeral(true),
-        Outcome::Answer { id, answer, .. } if !answer.answered => {
-            let reply = reply.content(format::not_known(&answer, bot.texts()));
-            if bot.can_escalate() {
-                reply.components(format::ask_staff_button(id))
-            } else {
-                reply
-            }
-        }
+        Outcome::Answer { id, answer, .. } if !answer.answered => reply
+            .content(format::not_known(&answer, bot.texts()))
+            .components(bot.not_known_buttons(id)),
         Outcome::Answer {
             id,
             answer,
@@ -65,18 +60,9 @@ async fn autocomplete_question(
 ) -> serenity::CreateAutocompleteResponse {
     let engine = ctx.data().knowledge.engine();
     let typed = partial.to_string();
-    let suggestions =
-        tokio::task::spawn_blocking(move || engine.suggestions(&typed, AUTOCOMPLETE_CHOICES)).await;
-    let suggestions = match suggestions {
-        Ok(Ok(suggestions)) => suggestions,
-        Ok(Err(err)) => {
-            tracing::warn!(%err, "autocomplete failed");
-            Vec::new()
-        }
-        Err(err) => {
-            tracing::warn!(%err, "autocomplete worker failed");
-            Vec::new()
-        }
-    };
+    let suggestions = super::suggest_off_the_runtime("the knowledge's questions", move || {
+        engine.suggestions(&typed, AUTOCOMPLETE_CHOICES)
+    })
+    .await;
     serenity::CreateAutocompleteResponse::new().set_choices(format::choices(suggestions))
 }

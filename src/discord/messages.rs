@@ -80,12 +80,9 @@ pub(crate) async fn on_message(
             if !mentioned {
                 return Ok(());
             }
-            let reply = reply.content(format::not_known(&answer, bot.texts()));
-            if bot.can_escalate() {
-                reply.components(format::ask_staff_button(id))
-            } else {
-                reply
-            }
+            reply
+                .content(format::not_known(&answer, bot.texts()))
+                .components(bot.not_known_buttons(id))
         }
         Outcome::Answer {
             id,

@@ -279,9 +279,41 @@ impl Bot {
         self.settings.staff.channel_id.is_some()
     }
 
+    /// The buttons under "I couldn't find an answer" to question `id`: "Ask staff", when
+    /// there are staff to ask.
+    pub(crate) fn not_known_buttons(&self, id: u64) -> Vec<serenity::CreateActionRow> {
+        if self.can_escalate() {
+            format::ask_staff_button(id)
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Whether this message is new; marks it handled.
     pub(crate) fn first_time(&self, message: u64) -> bool {
         lock(&self.handled_messages).put(message, ()).is_none()
+    }
+}
+
+/// Runs an autocomplete's search off the async runtime; a failure is logged, and suggests
+/// nothing rather than an error the member cannot act on.
+pub(crate) async fn suggest_off_the_runtime<
+    T: Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+>(
+    what: &str,
+    search: impl FnOnce() -> Result<Vec<T>, E> + Send + 'static,
+) -> Vec<T> {
+    match tokio::task::spawn_blocking(search).await {
+        Ok(Ok(found)) => found,
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "autocomplete of {what} failed");
+            Vec::new()
+        }
+        Err(err) => {
+            tracing::warn!(%err, "autocomplete worker failed");
+            Vec::new()
+        }
     }
 }
 

@@ -130,7 +130,7 @@ fn same(a: &str, b: &str) -> bool {
 async fn autocomplete_gap(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
     let records = std::sync::Arc::clone(&ctx.data().records);
     let typed = partial.to_lowercase();
-    let found = tokio::task::spawn_blocking(move || {
+    let examples = super::suggest_off_the_runtime("unanswered questions", move || {
         let since = crate::records::report::since(crate::records::report::DEFAULT_DAYS);
         records.unanswered(since).map(|asked| {
             crate::records::report::gaps(&asked)
@@ -142,17 +142,6 @@ async fn autocomplete_gap(ctx: Context<'_>, partial: &str) -> serenity::CreateAu
         })
     })
     .await;
-    let examples = match found {
-        Ok(Ok(examples)) => examples,
-        Ok(Err(err)) => {
-            tracing::warn!(%err, "autocomplete of unanswered questions failed");
-            Vec::new()
-        }
-        Err(err) => {
-            tracing::warn!(%err, "autocomplete worker failed");
-            Vec::new()
-        }
-    };
     serenity::CreateAutocompleteResponse::new().set_choices(format::choices(examples))
 }
 

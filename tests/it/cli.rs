@@ -582,6 +582,18 @@ fn a_missing_or_broken_model_leaves_answers_by_words_and_says_so() {
         ));
 }
 
+/// `faqbot teach QUESTION --to TARGET --knowledge KNOWLEDGE`, run in `dir`.
+fn teach(
+    dir: &std::path::Path,
+    question: &str,
+    target: &str,
+    knowledge: &str,
+) -> assert_cmd::assert::Assert {
+    faqbot(dir)
+        .args(["teach", question, "--to", target, "--knowledge", knowledge])
+        .assert()
+}
+
 #[test]
 fn teach_adds_the_wording_and_the_question_is_answered_from_that_section() {
     let dir = folder(&[(
@@ -605,19 +617,15 @@ fn teach_adds_the_wording_and_the_question_is_answered_from_that_section() {
     assert_eq!(ask(dir.path())["answered"], false);
     let before = std::fs::read_to_string(dir.path().join("knowledge/prices.md")).unwrap();
 
-    faqbot(dir.path())
-        .args([
-            "teach",
-            question,
-            "--to",
-            "prices.md#what does a massage cost?",
-            "--knowledge",
-            "knowledge",
-        ])
-        .assert()
-        .success()
-        .stdout(contains("Saved prices.md. The previous version is kept as"))
-        .stdout(contains("2 recorded question(s) marked answered"));
+    teach(
+        dir.path(),
+        question,
+        "prices.md#what does a massage cost?",
+        "knowledge",
+    )
+    .success()
+    .stdout(contains("Saved prices.md. The previous version is kept as"))
+    .stdout(contains("2 recorded question(s) marked answered"));
     let after = std::fs::read_to_string(dir.path().join("knowledge/prices.md")).unwrap();
     assert_eq!(
         after,
@@ -637,21 +645,10 @@ fn teach_adds_the_wording_and_the_question_is_answered_from_that_section() {
         "the gap is gone"
     );
 
-    faqbot(dir.path())
-        .args(["teach", "where do i park", "--to", "prices.md#Parking", "--knowledge", "knowledge"])
-        .assert()
+    teach(dir.path(), "where do i park", "prices.md#Parking", "knowledge")
         .code(2)
         .stderr(contains("prices.md has no section headed \"Parking\"; its sections are: \"What does a massage cost?\", \"Is there parking?\""));
-    faqbot(dir.path())
-        .args([
-            "teach",
-            "where do i park",
-            "--to",
-            "prices.md",
-            "--knowledge",
-            "knowledge",
-        ])
-        .assert()
+    teach(dir.path(), "where do i park", "prices.md", "knowledge")
         .code(2)
         .stderr(contains("write FILE#HEADING"));
     assert_eq!(
@@ -666,18 +663,14 @@ fn teach_refuses_an_faq_export_and_changes_nothing() {
         "faq.csv",
         b"question,answer\nIs there parking?,Behind the clinic.\n",
     )]);
-    faqbot(dir.path())
-        .args([
-            "teach",
-            "where can i park",
-            "--to",
-            "faq.csv#Is there parking?",
-            "--knowledge",
-            ".",
-        ])
-        .assert()
-        .code(2)
-        .stderr(contains("faq.csv is an FAQ export"));
+    teach(
+        dir.path(),
+        "where can i park",
+        "faq.csv#Is there parking?",
+        ".",
+    )
+    .code(2)
+    .stderr(contains("faq.csv is an FAQ export"));
     assert_eq!(
         std::fs::read(dir.path().join("faq.csv")).unwrap(),
         b"question,answer\nIs there parking?,Behind the clinic.\n"

@@ -282,7 +282,7 @@ async fn buttons_record_one_vote_and_show_more_answers_to_the_presser() {
             .map(|b| str_of(&b["custom_id"]).to_string())
             .expect(label)
     };
-    let mut posted = message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), "");
+    let mut posted = bot_message();
     posted["embeds"] = data["embeds"].clone();
     posted["components"] = data["components"].clone();
     let press = |label: &str, who: &Value| button(&id_of(label), posted.clone(), who);
@@ -555,13 +555,14 @@ fn upload(fake: &FakeDiscord, name: &str, bytes: &[u8], user: &Value, permission
     kb("upload", vec![option], &[attachment], user, permissions)
 }
 
+/// A message of the bot's, for a button to be on.
+fn bot_message() -> Value {
+    message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), "")
+}
+
 /// `user`, with Manage Server, pressing the button `custom_id` on a message of the bot's.
 fn staff_press(custom_id: &str, user: &Value) -> Value {
-    let mut press = button(
-        custom_id,
-        message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
-        user,
-    );
+    let mut press = button(custom_id, bot_message(), user);
     press["member"]["permissions"] = serde_json::json!(STAFF.to_string());
     press
 }
@@ -827,11 +828,7 @@ async fn staff_reports_show_what_was_asked_and_rated() {
         .find(|b| b["label"] == "Not helpful")
         .map(|b| str_of(&b["custom_id"]).to_string())
         .expect("button");
-    let press = button(
-        &not_helpful,
-        message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
-        &member,
-    );
+    let press = button(&not_helpful, bot_message(), &member);
     callback_of(&test.fake, press).await;
 
     let staff = human("boss");
@@ -987,7 +984,7 @@ async fn placeholders_never_reach_members_and_staff_see_them_listed() {
             .as_array()
             .and_then(|b| b.iter().find(|b| b["label"] == "More answers"))
         {
-            let mut posted = message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), "");
+            let mut posted = bot_message();
             posted["components"] = callback["data"]["components"].clone();
             let more = test
                 .callback_of(button(str_of(&more["custom_id"]), posted, &member))
@@ -1166,11 +1163,7 @@ async fn answer_ids_cannot_be_guessed_from_one_another() {
     }
     // A press on an id next to a real one finds nothing.
     let guessed = format!("faqbot:helpful:{}", ids[0] + 1);
-    let press = button(
-        &guessed,
-        message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
-        &user,
-    );
+    let press = button(&guessed, bot_message(), &user);
     let reply = callback_of(&test.fake, press).await;
     assert!(
         str_of(&reply["data"]["content"]).contains("before my last restart"),
@@ -1434,25 +1427,9 @@ async fn ask_staff_posts_once_pings_only_the_staff_role_and_escapes_the_members_
     // "Not helpful" offers it too; a member may use it escalations_per_day times a day.
     let answered = test.ask("can massage help me sleep?", &member).await;
     let not_helpful = button_id(&answered["data"], "Not helpful");
-    let voted = callback_of(
-        &test.fake,
-        button(
-            &not_helpful,
-            message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
-            &member,
-        ),
-    )
-    .await;
+    let voted = callback_of(&test.fake, button(&not_helpful, bot_message(), &member)).await;
     let second = button_id(&voted["data"], "Ask staff");
-    let told = callback_of(
-        &test.fake,
-        button(
-            &second,
-            message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
-            &member,
-        ),
-    )
-    .await;
+    let told = callback_of(&test.fake, button(&second, bot_message(), &member)).await;
     assert!(
         str_of(&told["data"]["content"]).contains("passed your question"),
         "{told}"
@@ -1506,12 +1483,7 @@ async fn without_a_staff_channel_ask_staff_is_not_offered() {
 
 /// `user` with Manage Server picking `values` in the menu `custom_id`.
 fn staff_select(custom_id: &str, values: &[&str], user: &Value) -> Value {
-    let mut pick = fake_discord::select(
-        custom_id,
-        values,
-        message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
-        user,
-    );
+    let mut pick = fake_discord::select(custom_id, values, bot_message(), user);
     pick["member"]["permissions"] = serde_json::json!(STAFF.to_string());
     pick
 }
@@ -1532,15 +1504,7 @@ async fn staff_link_a_gap_to_a_section_and_members_get_that_answer_at_once() {
     let link = button_id(&report, "Link 1 to an answer");
 
     // A member pressing it (a forwarded id) is refused.
-    let refused = callback_of(
-        &test.fake,
-        button(
-            &link,
-            message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), ""),
-            &member,
-        ),
-    )
-    .await;
+    let refused = callback_of(&test.fake, button(&link, bot_message(), &member)).await;
     assert!(
         str_of(&refused["data"]["content"]).contains("only clinic staff"),
         "{refused}"
