@@ -82,6 +82,22 @@ pub struct Asked {
     pub escalated: bool,
 }
 
+impl Asked {
+    /// A question the bot could not answer, asked at `at` in `channel`.
+    pub fn unanswered(question: impl Into<String>, at: SystemTime, channel: Channel) -> Asked {
+        Asked {
+            question: question.into(),
+            at,
+            channel,
+            answered: false,
+            top_source: None,
+            score: None,
+            not_helpful: false,
+            escalated: false,
+        }
+    }
+}
+
 /// A member's rating of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Vote {

@@ -490,16 +490,7 @@ mod tests {
     }
 
     fn unanswered(question: &str, minutes: u64) -> Asked {
-        Asked {
-            question: question.into(),
-            at: at(minutes),
-            channel: Channel::Command,
-            answered: false,
-            top_source: None,
-            score: None,
-            not_helpful: false,
-            escalated: false,
-        }
+        Asked::unanswered(question, at(minutes), Channel::Command)
     }
 
     fn not_helpful(question: &str, minutes: u64) -> Asked {

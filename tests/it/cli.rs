@@ -321,16 +321,11 @@ fn report_prints_the_gaps_and_ratings_kept_in_the_database() {
             "Can massage cure my arthritis",
             "do you do reiki?",
         ] {
-            records.asked(Asked {
-                question: question.into(),
-                at: std::time::SystemTime::now(),
-                channel: Channel::Command,
-                answered: false,
-                top_source: None,
-                score: None,
-                not_helpful: false,
-                escalated: false,
-            });
+            records.asked(Asked::unanswered(
+                question,
+                std::time::SystemTime::now(),
+                Channel::Command,
+            ));
         }
         let voter = records.voter(7);
         records
@@ -369,16 +364,11 @@ fn database_with(dir: &std::path::Path, questions: &[(&str, u64)]) -> std::path:
     let records =
         SqliteRecords::open(&data, std::time::Duration::from_secs(3650 * 86_400)).unwrap();
     for (question, days_ago) in questions {
-        records.asked(Asked {
-            question: (*question).into(),
-            at: std::time::SystemTime::now() - std::time::Duration::from_secs(days_ago * 86_400),
-            channel: Channel::Command,
-            answered: false,
-            top_source: None,
-            score: None,
-            not_helpful: false,
-            escalated: false,
-        });
+        records.asked(Asked::unanswered(
+            *question,
+            std::time::SystemTime::now() - std::time::Duration::from_secs(days_ago * 86_400),
+            Channel::Command,
+        ));
     }
     records.flush();
     std::fs::write(dir.join("faqbot.toml"), "data_dir = \"data\"\n").unwrap();
