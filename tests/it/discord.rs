@@ -1579,6 +1579,25 @@ async fn kb_teach_finds_any_section_and_a_file_changed_since_the_preview_is_not_
     let staff = human("boss");
     let option =
         |name: &str, value: &str| serde_json::json!({"name": name, "type": 3, "value": value});
+    // The section box finds any section by part of its heading.
+    let mut typing = kb(
+        "teach",
+        vec![
+            option("question", "can I bring my dog"),
+            serde_json::json!({"name": "section", "type": 3, "value": "OPEN", "focused": true}),
+        ],
+        &[],
+        &staff,
+        STAFF,
+    );
+    typing["type"] = serde_json::json!(4);
+    let choices = callback_of(&test.fake, typing).await;
+    assert_eq!(choices["type"], 8, "{choices}");
+    assert_eq!(
+        choices["data"]["choices"],
+        serde_json::json!([{"name": "When are you open? (hours.md)", "value": "hours.md#When are you open?"}]),
+        "{choices}"
+    );
     let preview = final_reply(
         &test.fake,
         kb(
