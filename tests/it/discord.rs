@@ -43,7 +43,7 @@ async fn spawn_bot_on(fake: FakeDiscord, configure: impl FnOnce(&mut Settings)) 
     settings.discord.help_channels = vec![HELP_CHANNEL];
     configure(&mut settings);
     let records = Arc::new(MemoryRecords::default());
-    let semantic = crate::support::semantic();
+    let semantic = crate::support::own_semantic();
     let meaning = faqbot::meaning::MeaningStatus::On(semantic.embedder().id().to_string());
     let knowledge = Arc::new(
         faqbot::live::LiveKnowledge::load_with(

@@ -68,18 +68,17 @@ pub fn faqbot(dir: &Path) -> assert_cmd::Command {
     command
 }
 
-/// The sentence-embedding model shipped in the repo, with an in-memory cache seeded by the
-/// bundled knowledge's shipped vectors; loaded once per test binary.
-pub fn semantic() -> std::sync::Arc<faqbot::meaning::Semantic> {
-    static SEMANTIC: std::sync::OnceLock<std::sync::Arc<faqbot::meaning::Semantic>> =
-        std::sync::OnceLock::new();
-    std::sync::Arc::clone(SEMANTIC.get_or_init(|| {
-        let settings = faqbot::config::SemanticSettings::default();
-        let semantic = faqbot::meaning::Semantic::load(&settings, None, faqbot::meaning::KNOWLEDGE)
-            .expect("the model loads")
-            .expect("matching by meaning is on by default");
-        std::sync::Arc::new(semantic)
-    }))
+/// The sentence-embedding model shipped in the repo, with an in-memory vector cache of its
+/// own seeded by the bundled knowledge's shipped vectors, as one running bot has. The cache
+/// keeps the vectors of the last knowledge it was asked for only, so bots on different
+/// knowledge sharing one would embed each other's passages again, one at a time (tests
+/// waited 20 s for a reload behind that).
+pub fn own_semantic() -> std::sync::Arc<faqbot::meaning::Semantic> {
+    let settings = faqbot::config::SemanticSettings::default();
+    let semantic = faqbot::meaning::Semantic::load(&settings, None, faqbot::meaning::KNOWLEDGE)
+        .expect("the model loads")
+        .expect("matching by meaning is on by default");
+    std::sync::Arc::new(semantic)
 }
 
 /// The bundled knowledge indexed by words and meaning, once per test binary.
@@ -90,7 +89,7 @@ pub fn bundled_with_meaning() -> &'static Engine {
         Engine::build_with(
             base.passages().cloned().collect(),
             &base.synonyms,
-            Some(&semantic()),
+            Some(&own_semantic()),
             &|_, _| {},
         )
         .expect("build index")
