@@ -419,16 +419,43 @@ async fn fake_discord_rest_answers_parse_in_serenity() {
         .await;
     assert_eq!(deferred.body["type"], json!(5));
 
-    // Unknown routes are recorded and answered 404.
-    let error = http
+    // Channels the test added are served, and parse as serenity's threads.
+    let thread_id = fake_discord::snowflake();
+    let owner = fake_discord::human("poster");
+    fake.add_channel(fake_discord::thread(
+        thread_id,
+        channel,
+        "Sore after yoga?",
+        &owner,
+    ));
+    let thread = http
+        .get_channel(serenity::ChannelId::new(thread_id))
+        .await
+        .expect("GET /channels/{id} of an added thread")
+        .guild()
+        .expect("a guild channel");
+    assert_eq!(thread.kind, serenity::ChannelType::PublicThread);
+    assert_eq!(thread.parent_id, Some(serenity::ChannelId::new(channel)));
+    assert_eq!(thread.name, "Sore after yoga?");
+    let unknown = http
         .get_channel(serenity::ChannelId::new(channel))
         .await
-        .expect_err("GET /channels/{id} is not faked");
+        .expect_err("a channel not added is unknown");
+    assert!(unknown.to_string().contains("Unknown Channel"), "{unknown}");
+
+    // Unknown routes are recorded and answered 404.
+    let error = http
+        .get_guild_roles(serenity::GuildId::new(FakeDiscord::GUILD_ID))
+        .await
+        .expect_err("GET /guilds/{id}/roles is not faked");
     assert!(error.to_string().contains("Unknown route"), "{error}");
     let requests = fake.requests();
     let last = requests.last().expect("requests were recorded");
     assert!(
-        last.is("GET", &format!("/api/v10/channels/{channel}")),
+        last.is(
+            "GET",
+            &format!("/api/v10/guilds/{}/roles", FakeDiscord::GUILD_ID)
+        ),
         "{last}"
     );
 }
