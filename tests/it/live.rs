@@ -180,9 +180,12 @@ fn questions_never_fail_while_files_change() {
         // Let the askers run across each change and its reload.
         w.until(&format!("the change to {name}"), |_, _| true);
     }
-    w.until("the last file", |_, live| {
-        best_text(live, "couples massage").is_some()
-    });
+    // The reload that brought it may be the one the last step waited for.
+    if best_text(&w.live, "couples massage").is_none() {
+        w.until("the last file", |_, live| {
+            best_text(live, "couples massage").is_some()
+        });
+    }
     stop.store(true, Ordering::Relaxed);
     for asker in askers {
         asker.join().expect("no question failed");
