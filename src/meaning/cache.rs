@@ -7,7 +7,7 @@
 //! damaged or foreign file is set aside with a warning: vectors can always be made again.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -22,15 +22,17 @@ const CHUNK: usize = 2_000;
 
 /// A text's key in the cache: the start of its SHA-256, enough to never collide in practice.
 type Key = [u8; 16];
-/// One text's vector.
-pub type Vector = Box<[f32]>;
 
 /// Vectors by text, for one model.
 #[derive(Debug)]
 pub struct VectorCache {
     path: Option<PathBuf>,
     dim: usize,
-    vectors: HashMap<Key, Box<[f32]>>,
+    /// The vectors kept in memory: all of them for a cache without a file; for one with a
+    /// file, only the vectors shipped with the model, until the file exists. A file's vectors
+    /// are read straight into the rows a build needs, never held twice: for a large FAQ they
+    /// are as large as the index itself.
+    memory: HashMap<Key, Box<[f32]>>,
 }
 
 /// How a build used the cache.
@@ -44,23 +46,20 @@ pub struct CacheUse {
 
 impl VectorCache {
     /// The cache of `embedder`'s vectors of `collection` (the knowledge, or a benchmark's
-    /// corpus) in `data_dir`, read if it exists.
+    /// corpus) in `data_dir`; the file is read by each build.
     pub fn open(data_dir: &Path, collection: &str, embedder: &Embedder) -> VectorCache {
         let path = data_dir
             .join("embeddings")
             .join(file_name(collection, embedder));
-        let vectors = match read(&path, embedder.dim()) {
-            Ok(vectors) => vectors,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => seed(collection, embedder),
-            Err(err) => {
-                warn!(path = %path.display(), %err, "the vector cache cannot be read; its vectors will be made again");
-                seed(collection, embedder)
-            }
+        let memory = if path.is_file() {
+            HashMap::new()
+        } else {
+            seed(collection, embedder)
         };
         VectorCache {
             path: Some(path),
             dim: embedder.dim(),
-            vectors,
+            memory,
         }
     }
 
@@ -70,27 +69,64 @@ impl VectorCache {
         VectorCache {
             path: None,
             dim: embedder.dim(),
-            vectors: seed(collection, embedder),
+            memory: seed(collection, embedder),
         }
     }
 
-    /// The vector of every text, in order: from the cache, or embedded now (and kept).
-    /// `progress` hears (done, to do) as texts not in the cache are embedded. Afterwards the
-    /// cache holds the vectors of `texts` only.
+    /// The vector of every text, as rows of one array in the order of `texts`: from the
+    /// cache, or embedded now (and kept). `progress` hears (done, to do) as texts not in the
+    /// cache are embedded. Afterwards the cache holds the vectors of `texts` only.
     pub fn vectors(
         &mut self,
         embedder: &Embedder,
         texts: &[String],
         progress: &dyn Fn(usize, usize),
-    ) -> Result<(Vec<Vector>, CacheUse), MeaningError> {
+    ) -> Result<(Vec<f32>, CacheUse), MeaningError> {
+        let dim = self.dim;
         let keys: Vec<Key> = texts.iter().map(|text| key(text)).collect();
-        let mut missing: Vec<usize> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        // Where each distinct text goes, first place first.
+        let mut places: HashMap<Key, Vec<usize>> = HashMap::with_capacity(keys.len());
         for (index, key) in keys.iter().enumerate() {
-            if !self.vectors.contains_key(key) && seen.insert(*key) {
-                missing.push(index);
+            places.entry(*key).or_default().push(index);
+        }
+        let mut rows = vec![0.0_f32; keys.len() * dim];
+        let mut found: std::collections::HashSet<Key> = Default::default();
+        let put = |rows: &mut Vec<f32>, key: &Key, vector: &[f32]| {
+            if let Some(indices) = places.get(key) {
+                for &index in indices {
+                    rows[index * dim..(index + 1) * dim].copy_from_slice(vector);
+                }
+                true
+            } else {
+                false
+            }
+        };
+        let mut file_read = false;
+        if let Some(path) = &self.path {
+            let result = read(path, dim, &mut |key, vector| {
+                if put(&mut rows, key, vector) {
+                    found.insert(*key);
+                }
+            });
+            match result {
+                Ok(()) => file_read = true,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => {
+                    warn!(path = %path.display(), %err, "the vector cache cannot be read; the vectors it lacks will be made again");
+                }
             }
         }
+        for (key, vector) in &self.memory {
+            if !found.contains(key) && put(&mut rows, key, vector) {
+                found.insert(*key);
+            }
+        }
+        let missing: Vec<usize> = keys
+            .iter()
+            .enumerate()
+            .filter(|(index, key)| !found.contains(*key) && places[*key][0] == *index)
+            .map(|(index, _)| index)
+            .collect();
         let usage = CacheUse {
             reused: texts.len() - missing.len(),
             embedded: missing.len(),
@@ -99,53 +135,59 @@ impl VectorCache {
             progress(done * CHUNK, missing.len());
             let batch: Vec<String> = chunk.iter().map(|&index| texts[index].clone()).collect();
             for (&index, vector) in chunk.iter().zip(embedder.embed_all(&batch)?) {
-                self.vectors.insert(keys[index], vector.into_boxed_slice());
+                put(&mut rows, &keys[index], &vector);
             }
         }
         if !missing.is_empty() {
             progress(missing.len(), missing.len());
         }
-        let wanted: std::collections::HashSet<Key> = keys.iter().copied().collect();
-        self.vectors.retain(|key, _| wanted.contains(key));
-        let found = keys
-            .iter()
-            .map(|key| {
-                self.vectors
-                    .get(key)
-                    .cloned()
-                    .unwrap_or_else(|| vec![0.0; self.dim].into_boxed_slice())
-            })
-            .collect();
-        if usage.embedded > 0 {
-            self.save();
+        match &self.path {
+            Some(path) => {
+                if (usage.embedded > 0 || !file_read) && save(path, dim, &keys, &rows) {
+                    // The file holds them all now, seed included.
+                    self.memory = HashMap::new();
+                }
+            }
+            None => {
+                self.memory.clear();
+                for (index, key) in keys.iter().enumerate() {
+                    self.memory
+                        .entry(*key)
+                        .or_insert_with(|| rows[index * dim..(index + 1) * dim].into());
+                }
+            }
         }
-        Ok((found, usage))
+        Ok((rows, usage))
     }
+}
 
-    /// Writes the cache file (atomically); a failure only costs embedding again next time.
-    fn save(&self) {
-        let Some(path) = &self.path else { return };
-        let mut bytes = Vec::with_capacity(16 + self.vectors.len() * (16 + 4 * self.dim));
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&(self.dim as u32).to_le_bytes());
-        bytes.extend_from_slice(&(self.vectors.len() as u32).to_le_bytes());
-        for (key, vector) in &self.vectors {
-            bytes.extend_from_slice(key);
-            for value in vector.iter() {
-                bytes.extend_from_slice(&value.to_le_bytes());
-            }
+/// Writes the vectors of `keys` (rows of `rows`, each once) to `path`, atomically; a failure
+/// only costs embedding again next time. Says whether it was written.
+fn save(path: &Path, dim: usize, keys: &[Key], rows: &[f32]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    let distinct: Vec<usize> = (0..keys.len()).filter(|&i| seen.insert(keys[i])).collect();
+    let mut bytes = Vec::with_capacity(16 + distinct.len() * (16 + 4 * dim));
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&(dim as u32).to_le_bytes());
+    bytes.extend_from_slice(&(distinct.len() as u32).to_le_bytes());
+    for &index in &distinct {
+        bytes.extend_from_slice(&keys[index]);
+        for value in &rows[index * dim..(index + 1) * dim] {
+            bytes.extend_from_slice(&value.to_le_bytes());
         }
-        let written = path
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| crate::live::write_atomically(path, &bytes));
-        match written {
-            Ok(()) => {
-                info!(path = %path.display(), vectors = self.vectors.len(), "vector cache saved")
-            }
-            Err(err) => {
-                warn!(path = %path.display(), %err, "the vector cache cannot be saved; vectors will be made again next time")
-            }
+    }
+    let written = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| crate::live::write_atomically(path, &bytes));
+    match written {
+        Ok(()) => {
+            info!(path = %path.display(), vectors = distinct.len(), "vector cache saved");
+            true
+        }
+        Err(err) => {
+            warn!(path = %path.display(), %err, "the vector cache cannot be saved; vectors will be made again next time");
+            false
         }
     }
 }
@@ -160,8 +202,11 @@ fn file_name(collection: &str, embedder: &Embedder) -> String {
 /// or none. Only texts that are still in the knowledge are ever used.
 fn seed(collection: &str, embedder: &Embedder) -> HashMap<Key, Box<[f32]>> {
     let path = embedder.dir().join(file_name(collection, embedder));
-    match read(&path, embedder.dim()) {
-        Ok(vectors) => vectors,
+    let mut vectors = HashMap::new();
+    match read(&path, embedder.dim(), &mut |key, vector| {
+        vectors.insert(*key, vector.into());
+    }) {
+        Ok(()) => vectors,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => HashMap::new(),
         Err(err) => {
             warn!(path = %path.display(), %err, "the vectors shipped with the model cannot be read");
@@ -177,12 +222,19 @@ fn key(text: &str) -> Key {
     key
 }
 
-fn read(path: &Path, dim: usize) -> std::io::Result<HashMap<Key, Box<[f32]>>> {
+/// Reads a cache file record by record, handing each vector to `each`; stops at the first
+/// damage, after the records before it.
+fn read(path: &Path, dim: usize, each: &mut dyn FnMut(&Key, &[f32])) -> std::io::Result<()> {
     let damaged =
         |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
-    let header = bytes.get(..16).ok_or_else(|| damaged("too short"))?;
+    // Read record by record: the whole file at once would double the memory a large FAQ's
+    // vectors take while they are read.
+    let file = std::fs::File::open(path)?;
+    let length = file.metadata()?.len();
+    let mut file = BufReader::new(file);
+    let mut header = [0u8; 16];
+    file.read_exact(&mut header)
+        .map_err(|_| damaged("too short"))?;
     if &header[..8] != MAGIC {
         return Err(damaged("not a faqbot vector cache"));
     }
@@ -192,24 +244,25 @@ fn read(path: &Path, dim: usize) -> std::io::Result<HashMap<Key, Box<[f32]>>> {
         return Err(damaged("made for vectors of another size"));
     }
     let entry = 16 + 4 * dim;
-    let body = &bytes[16..];
-    if body.len() != count * entry {
+    if length != 16 + count as u64 * entry as u64 {
         return Err(damaged("cut short or padded"));
     }
-    let mut vectors = HashMap::with_capacity(count);
-    for record in body.chunks_exact(entry) {
+    let mut record = vec![0u8; entry];
+    let mut vector = vec![0.0_f32; dim];
+    for _ in 0..count {
+        file.read_exact(&mut record)
+            .map_err(|_| damaged("cut short"))?;
         let mut key = [0u8; 16];
         key.copy_from_slice(&record[..16]);
-        let vector: Box<[f32]> = record[16..]
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        for (value, b) in vector.iter_mut().zip(record[16..].chunks_exact(4)) {
+            *value = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        }
         if vector.iter().any(|x| !x.is_finite()) {
             return Err(damaged("holds numbers that are not numbers"));
         }
-        vectors.insert(key, vector);
+        each(&key, &vector);
     }
-    Ok(vectors)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -249,18 +302,16 @@ mod tests {
                 embedded: 1
             }
         );
-        assert_eq!(first[0], second[0]);
+        let dim = embedder.dim();
+        assert_eq!(first[..dim], second[..dim]);
         assert_eq!(
-            second[1].as_ref(),
+            &second[dim..2 * dim],
             embedder.embed("parking").unwrap().as_slice()
         );
         // Only the current texts are kept.
-        assert_eq!(
-            read(&again.path.clone().unwrap(), embedder.dim())
-                .unwrap()
-                .len(),
-            3
-        );
+        let mut stored = 0;
+        read(&again.path.clone().unwrap(), dim, &mut |_, _| stored += 1).unwrap();
+        assert_eq!(stored, 3);
     }
 
     #[test]
@@ -280,9 +331,6 @@ mod tests {
         let mut cache = VectorCache::open(data.path(), "knowledge", &embedder);
         let (vectors, usage) = cache.vectors(&embedder, &texts, &|_, _| {}).unwrap();
         assert_eq!(usage.embedded, 1);
-        assert_eq!(
-            vectors[0].as_ref(),
-            embedder.embed("hot stones").unwrap().as_slice()
-        );
+        assert_eq!(vectors, embedder.embed("hot stones").unwrap());
     }
 }

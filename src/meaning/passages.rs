@@ -15,10 +15,8 @@ use crate::knowledge::Passage;
 #[derive(Debug, Clone)]
 pub struct PassageVectors {
     dim: usize,
-    /// A row per passage: its whole text.
-    content: Vec<f32>,
-    /// A row per distinct wording.
-    wordings: Vec<f32>,
+    /// A row per passage (its whole text), then a row per distinct wording.
+    rows: Vec<f32>,
     /// For each passage, its wordings' rows.
     wordings_of: Vec<Vec<u32>>,
 }
@@ -59,22 +57,12 @@ impl PassageVectors {
             }
             wordings_of.push(own);
         }
-        let (vectors, usage) = cache.vectors(embedder, &texts, progress)?;
-        let dim = embedder.dim();
-        let mut content = Vec::with_capacity(passages.len() * dim);
-        let mut wordings = Vec::with_capacity(rows.len() * dim);
-        for (index, vector) in vectors.iter().enumerate() {
-            if index < passages.len() {
-                content.extend_from_slice(vector);
-            } else {
-                wordings.extend_from_slice(vector);
-            }
-        }
+        // The texts are the passages, then the wordings: the rows come in that order.
+        let (rows, usage) = cache.vectors(embedder, &texts, progress)?;
         Ok((
             PassageVectors {
-                dim,
-                content,
-                wordings,
+                dim: embedder.dim(),
+                rows,
                 wordings_of,
             },
             usage,
@@ -96,12 +84,14 @@ impl PassageVectors {
         if question.len() != self.dim || self.dim == 0 {
             return vec![Closeness::default(); self.len()];
         }
-        let wording: Vec<f32> = self
-            .wordings
+        let (content, wordings) = self
+            .rows
+            .split_at((self.len() * self.dim).min(self.rows.len()));
+        let wording: Vec<f32> = wordings
             .chunks_exact(self.dim)
             .map(|row| closeness(question, row))
             .collect();
-        self.content
+        content
             .chunks_exact(self.dim)
             .zip(&self.wordings_of)
             .map(|(row, own)| Closeness {
