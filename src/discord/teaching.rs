@@ -11,6 +11,7 @@ use poise::serenity_prelude as serenity;
 
 use super::format::{self, ButtonAction, MESSAGE_CHARS};
 use super::{Bot, Context, DiscordError, lock, staff};
+use crate::knowledge::same_heading;
 use crate::records::report::Gap;
 use crate::teach::Lesson;
 
@@ -85,7 +86,7 @@ pub(crate) async fn teach(
             gap.questions
                 .iter()
                 .chain(&gap.wordings)
-                .any(|q| same(q, &question))
+                .any(|q| same_heading(q, &question))
         })
         .map_or_else(
             || PendingGap {
@@ -120,10 +121,6 @@ async fn reply(
         .allowed_mentions(format::no_pings());
     ctx.send(reply).await?;
     Ok(())
-}
-
-fn same(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
 }
 
 /// Suggests the gap report's questions as staff type.
@@ -190,7 +187,7 @@ fn find_section(engine: &crate::search::Engine, value: &str) -> Option<(String, 
         .into_iter()
         .filter(|(source, _)| *source == file)
         .collect();
-    if let Some(exact) = in_file.iter().find(|(_, h)| same(h, &heading)) {
+    if let Some(exact) = in_file.iter().find(|(_, h)| same_heading(h, &heading)) {
         return Some(exact.clone());
     }
     let lower = heading.to_lowercase();

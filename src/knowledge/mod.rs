@@ -26,6 +26,7 @@ use thiserror::Error;
 use tracing::{debug, info_span};
 
 pub use diagnostics::{Diagnostic, Problem, Severity};
+pub(crate) use document::same_heading;
 pub use document::{Document, Format, ParsedFile, Passage, parse};
 pub use front_matter::FrontMatter;
 pub use passages::{MAX_HEADING_CHARS, MAX_PASSAGE_CHARS, cut_at_word};
