@@ -31,8 +31,11 @@ pub struct Hit {
     /// Whether such a sentence was left out: the passage does not tell everything, so a
     /// display should say who can.
     pub withheld: bool,
-    /// BM25 score; comparable only within one question.
+    /// The ranking score of words and meaning fused; comparable only within one question.
     pub score: f32,
+    /// How likely the passage is to answer the question, by the engine's fitted decision
+    /// (0 to 1): results are ordered by it.
+    pub confidence: f32,
     /// The share of the question's weighted ideas the passage covers (0 to 1).
     pub coverage: f32,
     /// The question's index terms (stemmed) that the passage contains, for highlighting.

@@ -14,10 +14,11 @@ use serde::Serialize;
 
 use crate::answer::{Answer, Hit};
 use crate::config::{CONFIG_ENV, Settings};
-use crate::eval::{beir, golden};
 use crate::knowledge::{KnowledgeBase, Problem, Severity};
 use crate::meaning::{MeaningStatus, Semantic};
 use crate::search::Engine;
+
+mod eval;
 
 /// Answers a massage clinic's members from the clinic's own knowledge files.
 #[derive(Debug, Parser)]
@@ -37,7 +38,7 @@ enum Command {
     /// Check every knowledge file and list what to fix, as `path:line: message`.
     Check(CheckArgs),
     /// Run golden questions (JSON Lines) or a BEIR retrieval benchmark.
-    Eval(EvalArgs),
+    Eval(eval::EvalArgs),
     /// Connect to Discord and answer members (needs DISCORD_TOKEN).
     Run(RunArgs),
     /// Print what members asked that the bot could not answer, and how answers were rated.
@@ -103,30 +104,6 @@ struct CheckArgs {
     dir: Option<PathBuf>,
 }
 
-#[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("input").required(true).args(["file", "beir"])))]
-struct EvalArgs {
-    /// Golden questions: one `{"q": ..., "expect": [...]}` or `{"q": ..., "expect_none": true}`
-    /// per line.
-    #[arg(value_name = "FILE")]
-    file: Option<PathBuf>,
-    /// Knowledge folder for golden questions (default: from the config file, else ./knowledge).
-    #[arg(long, value_name = "DIR", conflicts_with = "beir")]
-    knowledge: Option<PathBuf>,
-    /// A BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/).
-    #[arg(long, value_name = "DIR", conflicts_with = "file")]
-    beir: Option<PathBuf>,
-    /// The qrels file (default: DIR/qrels/test.tsv, else DIR/qrels/train.tsv).
-    #[arg(long, value_name = "FILE", requires = "beir")]
-    qrels: Option<PathBuf>,
-    /// Print the BEIR figures as JSON.
-    #[arg(long, requires = "beir")]
-    json: bool,
-    /// Match words only, without the sentence-embedding model.
-    #[arg(long)]
-    words_only: bool,
-}
-
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -170,23 +147,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .unwrap_or_else(|| settings.knowledge_dir.clone());
             check(&settings, dir)
         }
-        Command::Eval(args) => match (&args.file, &args.beir) {
-            (Some(file), _) => {
-                let dir = args
-                    .knowledge
-                    .clone()
-                    .unwrap_or_else(|| settings.knowledge_dir.clone());
-                eval_golden(&settings, file, dir, args.words_only)
-            }
-            (None, Some(dir)) => eval_beir(
-                &settings,
-                dir,
-                args.qrels.clone(),
-                args.json,
-                args.words_only,
-            ),
-            (None, None) => anyhow::bail!("give a golden-question FILE or --beir DIR"),
-        },
+        Command::Eval(args) => eval::run(&settings, &args),
         Command::Run(args) => run_bot(settings, args),
         Command::Report(args) => report(&settings, args.days),
         Command::Teach(args) => teach(&settings, args),
@@ -400,6 +361,7 @@ struct JsonHit<'a> {
     line: usize,
     text: &'a str,
     score: f32,
+    confidence: f32,
 }
 
 impl<'a> From<&'a Answer> for JsonAnswer<'a> {
@@ -417,6 +379,7 @@ impl<'a> From<&'a Answer> for JsonAnswer<'a> {
                     line: hit.line,
                     text: &hit.text,
                     score: hit.score,
+                    confidence: hit.confidence,
                 })
                 .collect(),
         }
@@ -504,120 +467,4 @@ fn check(settings: &Settings, dir: PathBuf) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn eval_golden(
-    settings: &Settings,
-    file: &Path,
-    dir: PathBuf,
-    words_only: bool,
-) -> Result<ExitCode> {
-    let questions = golden::read(file)?;
-    let engine = engine_for(settings, &dir, words_only)?;
-    let outcomes = golden::run(&engine, &questions)?;
-    let mut out = std::io::stdout().lock();
-    let mut failed = 0;
-    for outcome in outcomes.iter().filter(|outcome| !outcome.passed) {
-        failed += 1;
-        let expected = if outcome.golden.expect_none {
-            "no answer (off-topic)".to_string()
-        } else {
-            format!("a passage containing one of {:?}", outcome.golden.expect)
-        };
-        writeln!(out, "FAIL {:?}\n     expected {expected}", outcome.golden.q)?;
-        match outcome.answer.best() {
-            Some(hit) => writeln!(
-                out,
-                "     answered {} ({}:{}, coverage {:.2}): {}",
-                label(hit),
-                hit.source,
-                hit.line,
-                hit.coverage,
-                snippet(&hit.text)
-            )?,
-            None => writeln!(out, "     answered nothing (not confident)")?,
-        }
-    }
-    let mut times: Vec<f64> = outcomes
-        .iter()
-        .map(|outcome| outcome.milliseconds)
-        .collect();
-    times.sort_by(f64::total_cmp);
-    writeln!(
-        out,
-        "{} passed, {} failed (answered in {:.1} ms median, {:.1} ms p99)",
-        outcomes.len() - failed,
-        failed,
-        crate::eval::percentile(&times, 0.5),
-        crate::eval::percentile(&times, 0.99)
-    )?;
-    Ok(if failed > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// The first words of a passage, on one line.
-fn snippet(text: &str) -> String {
-    const SNIPPET_CHARS: usize = 120;
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(SNIPPET_CHARS) {
-        Some((end, _)) => format!("{}…", &flat[..end]),
-        None => flat,
-    }
-}
-
-fn eval_beir(
-    settings: &Settings,
-    dir: &Path,
-    qrels: Option<PathBuf>,
-    json: bool,
-    words_only: bool,
-) -> Result<ExitCode> {
-    let qrels = qrels.unwrap_or_else(|| beir::default_qrels(dir));
-    // A benchmark's corpus gets a cache of its own beside the knowledge's: embedding it takes
-    // minutes, and runs repeat.
-    let collection = format!(
-        "beir-{}",
-        dir.file_name()
-            .map_or("corpus".into(), |name| name.to_string_lossy())
-    );
-    let semantic = if words_only {
-        None
-    } else {
-        Semantic::load(&settings.semantic, Some(&settings.data_dir), &collection)
-            .context("loading the sentence-embedding model")?
-    };
-    let report = beir::Dataset::load(dir, &qrels)?
-        .run(semantic.as_ref(), &progress_bar("Embedding the corpus"))?;
-    let mut out = std::io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        writeln!(
-            out,
-            "{}: {} documents, {} judged queries ({})",
-            dir.display(),
-            report.documents,
-            report.queries,
-            report.qrels
-        )?;
-        writeln!(out, "nDCG@10     {:.4}", report.ndcg_at_10)?;
-        writeln!(out, "MRR@10      {:.4}", report.mrr_at_10)?;
-        writeln!(out, "Recall@100  {:.4}", report.recall_at_100)?;
-        writeln!(
-            out,
-            "queries/s   {:.0} answered (one thread, the bot's whole path), {:.0} ranked to depth 100",
-            report.queries_per_second, report.ranked_per_second
-        )?;
-        writeln!(
-            out,
-            "latency     {:.3} ms median, {:.3} ms p99, {:.3} ms slowest",
-            report.latency_ms_p50, report.latency_ms_p99, report.latency_ms_max
-        )?;
-        writeln!(out, "index build {:.2} s", report.index_seconds)?;
-    }
-    Ok(ExitCode::SUCCESS)
 }

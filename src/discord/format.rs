@@ -558,6 +558,7 @@ mod tests {
             withheld: false,
             score: 1.0,
             coverage: 1.0,
+            confidence: 1.0,
             matched_terms: vec![],
         }
     }

@@ -153,6 +153,7 @@ impl Dataset {
                 title: doc.title,
                 heading: None,
                 alternative_questions: Vec::new(),
+                aliases: std::sync::Arc::new([]),
                 plain: doc.text.clone(),
                 text: doc.text,
                 source: doc.id,

@@ -5,6 +5,7 @@
 //! analysis and query pipeline the bot uses.
 
 pub mod beir;
+pub mod fit;
 pub mod golden;
 mod metrics;
 

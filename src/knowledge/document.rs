@@ -72,8 +72,12 @@ pub struct Passage {
     pub title: String,
     /// The section heading or FAQ question above the passage, if any.
     pub heading: Option<String>,
-    /// Other wordings: the document's aliases and those given for this section.
+    /// Other wordings of this section's question: its `questions` in the front matter, or
+    /// an FAQ row's aliases.
     pub alternative_questions: Vec<String>,
+    /// The document's aliases: wordings of what the whole file is about, shared by all its
+    /// passages (one allocation, however many passages the file has).
+    pub aliases: std::sync::Arc<[String]>,
     /// The passage as written (Markdown in `.md` files), for display.
     pub text: String,
     /// The passage's words without markup, for the index.
@@ -254,12 +258,13 @@ fn assemble(
         .unwrap_or_else(|| title_from_file_name(source));
     let title = passages::cut_at_word(&title, MAX_HEADING_CHARS).to_string();
     let mut passages = Vec::new();
+    let aliases: std::sync::Arc<[String]> = front.aliases.clone().into();
     for section in &outline.sections {
         let heading = section
             .heading
             .as_deref()
             .map(|heading| passages::cut_at_word(heading, MAX_HEADING_CHARS).to_string());
-        let mut alternatives = front.aliases.clone();
+        let mut alternatives = Vec::new();
         if let Some(heading) = &section.heading {
             for (named, wordings) in &front.questions {
                 if same_heading(heading, named) {
@@ -275,6 +280,7 @@ fn assemble(
                 title: title.clone(),
                 heading: heading.clone(),
                 alternative_questions: alternatives.clone(),
+                aliases: std::sync::Arc::clone(&aliases),
                 text: piece.text,
                 plain: piece.plain,
                 source: source.to_string(),
@@ -341,11 +347,13 @@ mod tests {
         assert_eq!(first.heading.as_deref(), Some("What does it cost?"));
         assert!(first.is_question());
         assert_eq!(first.line, 8);
-        assert_eq!(first.alternative_questions, vec!["how much"]);
+        assert!(first.alternative_questions.is_empty());
+        assert_eq!(&*first.aliases, ["how much"]);
         assert_eq!(
             document.passages[1].alternative_questions,
-            vec!["how much", "can i pay by card"]
+            vec!["can i pay by card"]
         );
+        assert_eq!(&*document.passages[1].aliases, ["how much"]);
         assert_eq!(
             errors(&file),
             vec![(10, Problem::Placeholder("price of 60 minutes".into()))]

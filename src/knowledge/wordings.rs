@@ -118,6 +118,7 @@ pub fn add(
             || section
                 .alternative_questions
                 .iter()
+                .chain(section.aliases.iter())
                 .any(|a| same_heading(a, w))
     };
     let mut added: Vec<String> = Vec::new();

@@ -1,9 +1,10 @@
 //! The vectors of a knowledge base's passages: what a question's vector is compared with.
 //!
-//! Each passage has a vector of its whole text (title, heading and words) and the vectors of
-//! its wordings (its heading alone, and the other ways members ask it: the `questions` and
-//! `aliases` of its file). A member's question is as close to a passage as it is to the
-//! closest of these; the two kinds are kept apart so the engine can weigh them.
+//! Each passage has a vector of its whole text (title, heading and words), the vectors of its
+//! section's wordings (its heading alone, and the other ways members ask it: the section's
+//! `questions`), and those of its file's `aliases`. The three kinds are kept apart so the
+//! engine can weigh them: an alias says which file answers, a section's own wording which
+//! section of it.
 
 use std::collections::HashMap;
 
@@ -17,8 +18,10 @@ pub struct PassageVectors {
     dim: usize,
     /// A row per passage (its whole text), then a row per distinct wording.
     rows: Vec<f32>,
-    /// For each passage, its wordings' rows.
+    /// For each passage, its section's wordings' rows.
     wordings_of: Vec<Vec<u32>>,
+    /// For each passage, its file's aliases' rows.
+    aliases_of: Vec<Vec<u32>>,
 }
 
 /// How close a question is to one passage.
@@ -26,8 +29,10 @@ pub struct PassageVectors {
 pub struct Closeness {
     /// To the passage's whole text.
     pub content: f32,
-    /// To the closest of its wordings (0 when it has none).
+    /// To the closest of its section's wordings (0 when it has none).
     pub wording: f32,
+    /// To the closest of its file's aliases (0 when it has none).
+    pub alias: f32,
 }
 
 impl PassageVectors {
@@ -41,9 +46,10 @@ impl PassageVectors {
         let mut texts: Vec<String> = passages.iter().map(content_text).collect();
         let mut rows: HashMap<String, u32> = HashMap::new();
         let mut wordings_of = Vec::with_capacity(passages.len());
-        for passage in passages {
+        let mut aliases_of = Vec::with_capacity(passages.len());
+        let mut row_of = |wordings: &mut dyn Iterator<Item = &String>| {
             let mut own = Vec::new();
-            for wording in passage.heading.iter().chain(&passage.alternative_questions) {
+            for wording in wordings {
                 let next = rows.len() as u32;
                 let row = *rows
                     .entry(wording.trim().to_lowercase())
@@ -55,7 +61,13 @@ impl PassageVectors {
                     own.push(row);
                 }
             }
-            wordings_of.push(own);
+            own
+        };
+        for passage in passages {
+            wordings_of.push(row_of(
+                &mut passage.heading.iter().chain(&passage.alternative_questions),
+            ));
+            aliases_of.push(row_of(&mut passage.aliases.iter()));
         }
         // The texts are the passages, then the wordings: the rows come in that order.
         let (rows, usage) = cache.vectors(embedder, &texts, progress)?;
@@ -64,6 +76,7 @@ impl PassageVectors {
                 dim: embedder.dim(),
                 rows,
                 wordings_of,
+                aliases_of,
             },
             usage,
         ))
@@ -91,15 +104,18 @@ impl PassageVectors {
             .chunks_exact(self.dim)
             .map(|row| closeness(question, row))
             .collect();
+        let closest = |rows: &[u32]| {
+            rows.iter()
+                .map(|&row| wording[row as usize])
+                .fold(0.0, f32::max)
+        };
         content
             .chunks_exact(self.dim)
-            .zip(&self.wordings_of)
-            .map(|(row, own)| Closeness {
+            .zip(self.wordings_of.iter().zip(&self.aliases_of))
+            .map(|(row, (own, aliases))| Closeness {
                 content: closeness(question, row),
-                wording: own
-                    .iter()
-                    .map(|&row| wording[row as usize])
-                    .fold(0.0, f32::max),
+                wording: closest(own),
+                alias: closest(aliases),
             })
             .collect()
     }

@@ -321,6 +321,8 @@ pub(crate) struct AnalyzedTerm {
     pub position: usize,
     /// A stop word: matched in synonym phrases ("how much"), never searched.
     pub stop: bool,
+    /// Where the word stands in the text, in bytes.
+    pub span: std::ops::Range<usize>,
 }
 
 /// Turns text into search terms. Cheap to clone; one per thread.
@@ -360,7 +362,11 @@ impl Analyzer {
         {
             let mut stream = self.words.token_stream(text);
             while let Some(token) = stream.next() {
-                words.push((token.text.clone(), token.position));
+                words.push((
+                    token.text.clone(),
+                    token.position,
+                    token.offset_from..token.offset_to,
+                ));
             }
         }
         let mut stems = Vec::with_capacity(words.len());
@@ -373,16 +379,17 @@ impl Analyzer {
         // Stemming keeps every token, so the two lists line up; should they ever not, each
         // word is stemmed on its own.
         if stems.len() != words.len() {
-            stems = words.iter().map(|(word, _)| self.stem(word)).collect();
+            stems = words.iter().map(|(word, ..)| self.stem(word)).collect();
         }
         words
             .into_iter()
             .zip(stems)
-            .map(|((word, position), text)| AnalyzedTerm {
+            .map(|((word, position, span), text)| AnalyzedTerm {
                 text,
                 stop: self.stop_words.contains(word.as_str()),
                 word,
                 position,
+                span,
             })
             .collect()
     }

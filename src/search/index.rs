@@ -81,7 +81,7 @@ pub(crate) fn build(passages: &[Passage]) -> tantivy::Result<(IndexReader, Field
         }
         // Alternative wordings stay out of the content: many belong to the whole document,
         // and would make every one of its passages match them in full.
-        for alternative in &passage.alternative_questions {
+        for alternative in passage.aliases.iter().chain(&passage.alternative_questions) {
             add(fields.alias, alternative, false);
         }
         document.add_text(fields.content, &passage.plain);

@@ -1,22 +1,27 @@
 //! The answer engine: a tantivy index over passages, the query pipeline and the abstain rule.
 //!
 //! A question is planned (analysed, corrected, synonyms applied), scored by BM25 over the
-//! index, the best [`RERANKED`] passages are reordered by how close the question's words stand
-//! in them, and the first [`CANDIDATES`] are checked by the abstain rule.
+//! index and, with a model, by closeness of meaning; the best [`RERANKED`] passages of each
+//! are reordered by how close the question's words stand in them, ranked by words and meaning
+//! fused (`fusion.rs`), described by named signals, and judged by a fitted model that orders
+//! them and says whether the best answers (`decision.rs`). A chatty message is also read
+//! sentence by sentence (`reading.rs`).
 //!
 //! [`Engine`] is built once from a knowledge base (or any passages, for benchmarks) and then
 //! answers questions from any number of threads. It knows nothing about Discord: the CLI's
 //! `ask` and the bot call the same [`Engine::answer`].
 
-mod abstain;
 mod analysis;
-mod fusion;
+mod coverage;
+pub mod decision;
+pub mod fusion;
 mod index;
 mod query;
+mod reading;
 mod rerank;
 mod synonyms;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
@@ -25,15 +30,16 @@ use thiserror::Error;
 use tracing::{debug, info_span};
 
 pub use crate::knowledge::cut_at_word as cut_question;
-pub use abstain::MIN_COVERAGE;
 pub use query::MAX_QUESTION_CHARS;
 
 use std::sync::Arc;
 
 use crate::answer::{Answer, Hit};
 use crate::knowledge::{Diagnostic, KnowledgeBase, Passage, Synonyms, placeholders};
-use crate::meaning::{Embedder, PassageVectors, Semantic};
+use crate::meaning::{Closeness, Embedder, PassageVectors, Semantic};
 use analysis::Analyzer;
+use decision::{Candidate, Model, Signals};
+use fusion::Fusion;
 use index::Fields;
 use query::{Plan, Planner, Weights};
 use rerank::{Found, Lookup, RERANKED};
@@ -65,24 +71,25 @@ pub fn terms_each<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<Vec<Strin
         .collect()
 }
 
-/// How many top passages are checked for coverage before giving up: the best-scored passage is
-/// not always the one that covers the question, but one beyond the first ten rarely is.
-const CANDIDATES: usize = 10;
 /// How many near misses a "did you mean" line may offer.
 const NEAR_MISSES: usize = 3;
 
-/// Candidates in their final order.
-struct Ranked<'p> {
-    reranked: rerank::Reranked<'p>,
-    order: Vec<Candidate>,
+/// One reading of a question, planned and, with a model, compared with every passage by
+/// meaning.
+struct Prepared {
+    /// One sentence of a longer message.
+    part: bool,
+    plan: Plan,
+    closeness: Option<Vec<Closeness>>,
 }
 
-/// One candidate: its place in `Ranked::reranked`, its final score and its closeness of
-/// meaning (with a model).
-struct Candidate {
-    at: usize,
-    score: f32,
-    meaning: Option<f32>,
+/// One reading of a question judged: what it would answer.
+struct Verdict {
+    answered: bool,
+    /// The best candidate's probability of answering, if there was a candidate.
+    confidence: Option<f32>,
+    results: Vec<Hit>,
+    near_misses: Vec<Hit>,
 }
 
 /// The index could not be built or searched.
@@ -111,6 +118,10 @@ pub struct Engine {
     addresses: Vec<DocAddress>,
     /// Matching by meaning, when a model is loaded.
     meaning: Option<fusion::Meaning>,
+    /// Each passage's section: passages of one file under one heading share it.
+    sections: Vec<u32>,
+    /// Each passage's knowledge file.
+    files: Vec<u32>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -157,9 +168,25 @@ impl Engine {
                 }
             }
         }
+        let mut section_ids: HashMap<(&str, Option<&str>), u32> = HashMap::new();
+        let mut file_ids: HashMap<&str, u32> = HashMap::new();
+        let (sections, files) = passages
+            .iter()
+            .map(|passage| {
+                let next = section_ids.len() as u32;
+                let section = *section_ids
+                    .entry((&passage.source, passage.heading.as_deref()))
+                    .or_insert(next);
+                let next = file_ids.len() as u32;
+                let file = *file_ids.entry(&passage.source).or_insert(next);
+                (section, file)
+            })
+            .unzip();
         Ok(Engine {
             reader,
             fields,
+            sections,
+            files,
             passages,
             synonyms,
             analyzer,
@@ -284,140 +311,238 @@ impl Engine {
     }
 
     /// Answers `question` with up to `limit` passages, or says it does not know.
+    ///
+    /// The whole message is read first; when it is not answered and it has several
+    /// sentences, each is read alone and the best supported answer is kept (see
+    /// `reading.rs` and [`decision::choose`]).
     pub fn answer(&self, question: &str, limit: usize) -> Result<Answer, SearchError> {
         let _span = info_span!("answer", chars = question.chars().count()).entered();
         let mut analyzer = self.analyzer.clone();
         let searcher = self.reader.searcher();
-        let plan = self.plan(&searcher, &mut analyzer, question)?;
-        tracing::trace!(?plan, "planned");
-        let mut results = Vec::new();
-        let mut misses = Vec::new();
-        let ranked = self.candidates(&searcher, &plan, question, RERANKED.max(limit))?;
-        for candidate in ranked.order.iter().take(CANDIDATES.max(limit)) {
-            let at = candidate.at;
-            let found = &ranked.reranked.found[at].0;
-            let cover = abstain::coverage(&plan, |term| ranked.reranked.holds(at, term));
-            // Passages are copied into the answer only when it will show them.
-            if abstain::is_answer(&cover, candidate.meaning, &plan) {
-                if results.len() < limit {
-                    let hit = self.hit(
-                        found.passage,
-                        candidate.score,
-                        cover.share,
-                        cover.matched_terms,
-                    );
-                    results.push(hit);
-                }
-            } else if cover.share > 0.0 && results.is_empty() && misses.len() < NEAR_MISSES {
-                misses.push(self.hit(
-                    found.passage,
-                    candidate.score,
-                    cover.share,
-                    cover.matched_terms,
-                ));
+        let whole = self.prepare(&searcher, &mut analyzer, &[question], false)?;
+        let mut verdicts = Vec::new();
+        for prepared in &whole {
+            verdicts.push(self.verdict(&searcher, prepared, limit)?);
+        }
+        if verdicts.first().is_some_and(|whole| !whole.answered) {
+            // The sentences are embedded together: one pass of the model, not one each.
+            let parts = reading::parts(question);
+            for prepared in &self.prepare(&searcher, &mut analyzer, &parts, true)? {
+                verdicts.push(self.verdict(&searcher, prepared, limit)?);
             }
         }
-        let answered = !results.is_empty();
-        if answered {
-            misses.clear();
-        }
+        let best: Vec<Option<f32>> = verdicts.iter().map(|verdict| verdict.confidence).collect();
+        let chosen = decision::choose(&best, self.decision().1);
+        let verdict = verdicts.swap_remove(chosen);
         debug!(
-            answered,
-            concepts = plan.concepts.len(),
-            best = results.first().map(|hit| hit.coverage),
+            answered = verdict.answered,
+            reading = chosen,
+            confidence = verdict.confidence,
             "answered"
         );
         Ok(Answer {
             question: question.to_string(),
-            answered,
-            results,
-            near_misses: misses,
+            answered: verdict.answered,
+            results: verdict.results,
+            near_misses: verdict.near_misses,
         })
     }
 
+    /// Every reading of `question` (the whole, then its sentences as [`Engine::answer`] reads
+    /// them), each with all its candidates described: what the decision is fitted on.
+    pub fn readings(&self, question: &str) -> Result<Vec<Vec<Candidate>>, SearchError> {
+        let mut analyzer = self.analyzer.clone();
+        let searcher = self.reader.searcher();
+        let fusion = self.decision().0;
+        let mut prepared = self.prepare(&searcher, &mut analyzer, &[question], false)?;
+        prepared.extend(self.prepare(&searcher, &mut analyzer, &reading::parts(question), true)?);
+        let mut readings = Vec::new();
+        for prepared in &prepared {
+            readings.push(self.read(&searcher, prepared, RERANKED, fusion)?.1);
+        }
+        Ok(readings)
+    }
+
     /// The `limit` best passages for `question`, as (passage index, score), ranked as
-    /// [`Engine::answer`] ranks them but without the abstain rule: what retrieval benchmarks
-    /// measure.
+    /// [`Engine::answer`] ranks a whole message but without deciding whether any answers:
+    /// what retrieval benchmarks measure. The first [`decision::JUDGED`] are in the model's
+    /// order, scored by its probability; the rest follow in ranking order, scored below them.
     pub fn rank(&self, question: &str, limit: usize) -> Result<Vec<(usize, f32)>, SearchError> {
         let mut analyzer = self.analyzer.clone();
         let searcher = self.reader.searcher();
-        let plan = self.plan(&searcher, &mut analyzer, question)?;
-        let ranked = self.candidates(&searcher, &plan, question, RERANKED.max(limit))?;
-        Ok(ranked
-            .order
+        let (fusion, model) = self.decision();
+        let mut prepared = self.prepare(&searcher, &mut analyzer, &[question], false)?;
+        let Some(prepared) = prepared.pop() else {
+            return Ok(Vec::new());
+        };
+        let (_, candidates) = self.read(&searcher, &prepared, RERANKED.max(limit), fusion)?;
+        let judged = decision::judge(&candidates, model);
+        let mut ranked: Vec<(usize, f32)> = judged
             .iter()
+            .map(|judged| (candidates[judged.at].passage, judged.probability))
+            .collect();
+        let mut rest: Vec<&Candidate> = candidates
+            .iter()
+            .enumerate()
+            .filter(|(at, _)| !judged.iter().any(|judged| judged.at == *at))
+            .map(|(_, candidate)| candidate)
+            .collect();
+        rest.sort_by(|a, b| b.score.total_cmp(&a.score));
+        // Below every probability: a score is only compared within one question.
+        ranked.extend(
+            rest.iter()
+                .map(|candidate| (candidate.passage, candidate.score - 1e3)),
+        );
+        ranked.truncate(limit);
+        Ok(ranked)
+    }
+
+    /// The ranking and the decision this engine uses: with meaning, or by words alone.
+    fn decision(&self) -> (&'static Fusion, &'static Model) {
+        if self.meaning.is_some() {
+            (&fusion::WITH_MEANING, &decision::WITH_MEANING)
+        } else {
+            (&fusion::WORDS_ONLY, &decision::WORDS_ONLY)
+        }
+    }
+
+    /// One reading of a question (`part` when it is one sentence of a longer message),
+    /// judged, with the passages it would show.
+    fn verdict(
+        &self,
+        searcher: &Searcher,
+        prepared: &Prepared,
+        limit: usize,
+    ) -> Result<Verdict, SearchError> {
+        let (fusion, model) = self.decision();
+        let plan = &prepared.plan;
+        let (reranked, candidates) = self.read(searcher, prepared, RERANKED.max(limit), fusion)?;
+        let judged = decision::judge(&candidates, model);
+        let confidence = decision::confidence(&judged, &candidates);
+        let answered = decision::answers(confidence, model);
+        let hit = |judged: &decision::Judged| {
+            let candidate = &candidates[judged.at];
+            let cover = coverage::coverage(plan, |term| reranked.holds(judged.at, term));
+            self.hit(candidate, judged.probability, cover.matched_terms)
+        };
+        let results: Vec<Hit> = judged
+            .iter()
+            .take_while(|_| answered)
             .take(limit)
-            .map(|candidate| {
-                (
-                    ranked.reranked.found[candidate.at].0.passage,
-                    candidate.score,
-                )
-            })
-            .collect())
+            .map(&hit)
+            .collect();
+        let near_misses: Vec<Hit> = if answered {
+            Vec::new()
+        } else {
+            judged
+                .iter()
+                .filter(|judged| candidates[judged.at].signals.coverage > 0.0)
+                .take(NEAR_MISSES)
+                .map(&hit)
+                .collect()
+        };
+        Ok(Verdict {
+            answered,
+            confidence,
+            results,
+            near_misses,
+        })
     }
 
     /// BM25's best `limit` passages and, with a model, the passages closest in meaning,
-    /// reranked by closeness of words and put in their final order.
-    fn candidates<'p>(
+    /// reranked by closeness of words, each described by its signals and ranked by `fusion`
+    /// (in the order of `Reranked::found`).
+    fn read<'p>(
         &self,
         searcher: &Searcher,
-        plan: &'p Plan,
-        question: &str,
+        prepared: &'p Prepared,
         limit: usize,
-    ) -> Result<Ranked<'p>, SearchError> {
+        fusion: &Fusion,
+    ) -> Result<(rerank::Reranked<'p>, Vec<Candidate>), SearchError> {
+        let plan = &prepared.plan;
         let mut found = self.search(searcher, plan, limit)?;
-        let meaning: Option<Vec<f32>> = self.meaning.as_ref().and_then(|meaning| {
-            let closeness = meaning.closeness(cut_question(question, MAX_QUESTION_CHARS))?;
-            Some(closeness.into_iter().map(fusion::meaning).collect())
-        });
-        if let Some(meaning) = &meaning {
+        let closeness = prepared.closeness.as_ref();
+        if let Some(closeness) = closeness {
+            let nearest: Vec<f32> = closeness
+                .iter()
+                .map(|c| c.content.max(fusion.wording * c.wording.max(c.alias)))
+                .collect();
             found = fusion::with_dense_candidates(
                 found,
-                meaning,
+                &nearest,
                 limit.max(fusion::DENSE_CANDIDATES),
                 |passage| self.addresses[passage],
             );
         }
         let reranked = rerank::rerank(searcher, &self.lookup(), plan, found)?;
-        let bm25: Vec<f32> = reranked
+        let best = reranked
             .found
             .iter()
             .map(|(found, _)| found.score)
+            .fold(0.0_f32, f32::max);
+        let question = coverage::question_signals(plan, prepared.part);
+        let mut candidates: Vec<Candidate> = reranked
+            .found
+            .iter()
+            .enumerate()
+            .map(|(at, (found, _))| {
+                let near = closeness
+                    .map(|closeness| closeness[found.passage])
+                    .unwrap_or_default();
+                let signals = Signals {
+                    words: if best > 0.0 { found.score / best } else { 0.0 },
+                    coverage: coverage::coverage(plan, |term| reranked.holds(at, term)).share,
+                    passage: near.content,
+                    wording: near.wording,
+                    alias: near.alias,
+                    ..question
+                };
+                Candidate {
+                    passage: found.passage,
+                    section: self.sections[found.passage],
+                    file: self.files[found.passage],
+                    score: fusion.score(&signals),
+                    signals,
+                }
+            })
             .collect();
-        let order = match &meaning {
-            None => bm25
-                .iter()
-                .enumerate()
-                .map(|(at, &score)| Candidate {
-                    at,
-                    score,
-                    meaning: None,
-                })
-                .collect(),
-            Some(meaning) => {
-                let closeness: Vec<f32> = reranked
-                    .found
-                    .iter()
-                    .map(|(found, _)| meaning[found.passage])
-                    .collect();
-                let coverage: Vec<f32> = (0..reranked.found.len())
-                    .map(|at| abstain::coverage(plan, |term| reranked.holds(at, term)).share)
-                    .collect();
-                let mut order: Vec<Candidate> = fusion::fused(&bm25, &closeness, &coverage)
-                    .into_iter()
-                    .zip(closeness)
-                    .enumerate()
-                    .map(|(at, (score, meaning))| Candidate {
-                        at,
-                        score,
-                        meaning: Some(meaning),
-                    })
-                    .collect();
-                order.sort_by(|a, b| b.score.total_cmp(&a.score));
-                order
-            }
-        };
-        Ok(Ranked { reranked, order })
+        decision::compare(&mut candidates);
+        Ok((reranked, candidates))
+    }
+
+    /// Plans each of `texts` and, with a model, compares them all with the passages by
+    /// meaning in one pass. The model reads each as the engine understood it: typos corrected.
+    fn prepare(
+        &self,
+        searcher: &Searcher,
+        analyzer: &mut Analyzer,
+        texts: &[&str],
+        part: bool,
+    ) -> Result<Vec<Prepared>, SearchError> {
+        let mut plans = Vec::with_capacity(texts.len());
+        for text in texts {
+            let plan = self.plan(searcher, analyzer, text)?;
+            tracing::trace!(?plan, "planned");
+            plans.push(plan);
+        }
+        let understood: Vec<&str> = plans
+            .iter()
+            .zip(texts)
+            .map(|(plan, text)| cut_question(plan.understood(text), MAX_QUESTION_CHARS))
+            .collect();
+        let mut closeness = match &self.meaning {
+            Some(meaning) if !texts.is_empty() => meaning.closeness_all(&understood),
+            _ => None,
+        }
+        .map(Vec::into_iter);
+        Ok(plans
+            .into_iter()
+            .map(|plan| Prepared {
+                part,
+                plan,
+                closeness: closeness.as_mut().and_then(Iterator::next),
+            })
+            .collect())
     }
 
     fn plan(
@@ -474,8 +599,8 @@ impl Engine {
         usize::try_from(position).unwrap_or_default()
     }
 
-    fn hit(&self, position: usize, score: f32, coverage: f32, matched_terms: Vec<String>) -> Hit {
-        let passage = &self.passages[position.min(self.passages.len().saturating_sub(1))];
+    fn hit(&self, candidate: &Candidate, confidence: f32, matched_terms: Vec<String>) -> Hit {
+        let passage = &self.passages[candidate.passage.min(self.passages.len().saturating_sub(1))];
         // A hit is what a member is shown: nothing still to be filled in.
         let shown = placeholders::for_members(&passage.text);
         Hit {
@@ -488,8 +613,9 @@ impl Engine {
             line: passage.line,
             text: shown.text.into_owned(),
             withheld: shown.withheld,
-            score,
-            coverage,
+            score: candidate.score,
+            coverage: candidate.signals.coverage,
+            confidence,
             matched_terms,
         }
     }

@@ -73,6 +73,17 @@ impl Concept {
 pub(crate) struct Plan {
     /// In question order.
     pub concepts: Vec<Concept>,
+    /// The question with its misspellings corrected, as the engine understood it; `None`
+    /// when nothing was corrected. This is what is embedded: the model has no spelling
+    /// correction, and "theraputic masage" embeds as other words.
+    pub understood: Option<String>,
+}
+
+impl Plan {
+    /// The text to match by meaning: the question as understood.
+    pub fn understood<'q>(&'q self, question: &'q str) -> &'q str {
+        self.understood.as_deref().unwrap_or(question)
+    }
 }
 
 /// What planning needs from the index.
@@ -84,6 +95,8 @@ pub(crate) struct Planner<'a> {
 
 /// A misspelt word's replacement.
 struct Correction {
+    /// The replacement as written in the knowledge.
+    word: String,
     /// The replacement's search term.
     term: String,
     doc_freq: u64,
@@ -106,6 +119,7 @@ impl Planner<'_> {
         let mut words = analyzer.words(question);
         // Correct misspellings first, so "insomina" still finds its synonyms.
         let mut searched: Vec<Option<Word>> = Vec::with_capacity(words.len());
+        let mut corrections: Vec<(std::ops::Range<usize>, String)> = Vec::new();
         for term in &mut words {
             if term.stop {
                 searched.push(None);
@@ -122,6 +136,7 @@ impl Planner<'_> {
                 _ => None,
             };
             if let Some(correction) = correction {
+                corrections.push((term.span.clone(), correction.word));
                 term.text.clone_from(&correction.term);
                 let chars = term.word.chars().count().max(1) as f32;
                 word = Word {
@@ -163,7 +178,10 @@ impl Planner<'_> {
             concepts.retain(|c| c.weight >= cutoff);
             concepts.truncate(MAX_CONCEPTS);
         }
-        Ok(Plan { concepts })
+        Ok(Plan {
+            concepts,
+            understood: corrected(question, &corrections),
+        })
     }
 
     /// The concept of a synonym group found in the question: the words asked first, then the
@@ -281,6 +299,7 @@ impl Planner<'_> {
                 let term = analyzer.stem(&corrected);
                 let doc_freq = self.doc_freq(&term)?;
                 return Ok(Some(Correction {
+                    word: corrected,
                     term,
                     doc_freq,
                     edits,
@@ -289,6 +308,27 @@ impl Planner<'_> {
         }
         Ok(None)
     }
+}
+
+/// `question` with each corrected word's bytes replaced by its correction; `None` when there
+/// is none.
+fn corrected(question: &str, corrections: &[(std::ops::Range<usize>, String)]) -> Option<String> {
+    if corrections.is_empty() {
+        return None;
+    }
+    let mut text = String::with_capacity(question.len() + 16);
+    let mut from = 0;
+    for (span, word) in corrections {
+        // Spans come from the same text in order; one that does not fit is skipped.
+        let Some(before) = question.get(from..span.start) else {
+            continue;
+        };
+        text.push_str(before);
+        text.push_str(word);
+        from = span.end;
+    }
+    text.push_str(question.get(from..).unwrap_or_default());
+    Some(text)
 }
 
 /// The byte range of the words starting with `word`'s first letter: from the letter's UTF-8
@@ -442,6 +482,20 @@ fn single(concept: &Concept) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn corrections_replace_the_words_they_correct() {
+        let question = "theraputic masage, what happens?";
+        let fixes = vec![
+            (0..10, "therapeutic".to_string()),
+            (11..17, "massage".to_string()),
+        ];
+        assert_eq!(
+            corrected(question, &fixes).as_deref(),
+            Some("therapeutic massage, what happens?")
+        );
+        assert_eq!(corrected(question, &[]), None);
+    }
 
     #[test]
     fn idf_is_highest_for_unknown_terms() {

@@ -268,7 +268,9 @@ fn an_unlistable_sub_folder_is_reported_and_the_rest_loads() {
         .arg("how do I book?")
         .assert()
         .success()
-        .stdout(predicates::str::contains("Call the front desk."));
+        // Asked alike by two files, it is offered rather than answered; either way the file
+        // beside the unlistable folder is read.
+        .stdout(predicates::str::contains("good.md"));
     faqbot(cwd.path())
         .arg("check")
         .arg(dir.path())
