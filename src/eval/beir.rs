@@ -4,7 +4,7 @@
 //! [`Engine::rank`], the same analysis, typo correction and query building the bot uses, and
 //! scored with nDCG@10, MRR@10 and Recall@100 as BEIR reports them. Speed is then timed on
 //! the whole path a member's question takes, [`Engine::answer`]: analysis, synonyms, typo
-//! correction, the search for the best passages and the abstain rule.
+//! correction, the search for the best passages and the decision.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -66,7 +66,7 @@ pub struct Report {
     /// Mean share of relevant documents within the top 100.
     pub recall_at_100: f64,
     /// Questions answered per second on one thread, by the bot's whole path: question text
-    /// to the ten best passages checked by the abstain rule.
+    /// to the ten best passages judged by the decision.
     pub queries_per_second: f64,
     /// Queries ranked per second on one thread to depth 100, as the quality run needs.
     pub ranked_per_second: f64,

@@ -1,4 +1,4 @@
-//! The answer engine: a tantivy index over passages, the query pipeline and the abstain rule.
+//! The answer engine: a tantivy index over passages, the query pipeline and the decision.
 //!
 //! A question is planned (analysed, corrected, synonyms applied), scored by BM25 over the
 //! index and, with a model, by closeness of meaning; the best [`RERANKED`] passages of each
@@ -86,7 +86,8 @@ struct Prepared {
 /// One reading of a question judged: what it would answer.
 struct Verdict {
     answered: bool,
-    /// The best candidate's probability of answering, if there was a candidate.
+    /// How likely the sections it would show answer ([`decision::confidence`]); `None`
+    /// without candidates.
     confidence: Option<f32>,
     results: Vec<Hit>,
     near_misses: Vec<Hit>,
@@ -463,9 +464,11 @@ impl Engine {
         let mut found = self.search(searcher, plan, limit)?;
         let closeness = prepared.closeness.as_ref();
         if let Some(closeness) = closeness {
+            // The passages closest by any of their vectors: what ranking then makes of them is
+            // the fusion's business, so the candidates do not depend on its weights.
             let nearest: Vec<f32> = closeness
                 .iter()
-                .map(|c| c.content.max(fusion.wording * c.wording.max(c.alias)))
+                .map(|c| c.content.max(c.wording).max(c.alias))
                 .collect();
             found = fusion::with_dense_candidates(
                 found,

@@ -1,8 +1,8 @@
-//! Reordering the best passages by what their postings say, and what the abstain rule needs.
+//! Reordering the best passages by what their postings say, and what the decision needs.
 //!
 //! BM25 scores each question word on its own. For the best few passages the engine then reads
-//! the postings of the question's terms: whether each passage holds each term (the abstain
-//! rule's coverage), and where, so that consecutive question words standing close together
+//! the postings of the question's terms: whether each passage holds each term (the
+//! decision's coverage), and where, so that consecutive question words standing close together
 //! ("deep tissue") add to the score.
 
 use tantivy::postings::Postings;
