@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod discord;
 pub mod eval;
+pub mod files;
 pub mod knowledge;
 pub mod live;
 pub mod meaning;

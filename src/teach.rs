@@ -5,15 +5,16 @@
 //! reloaded, so the bot answers them at once. A lesson is planned first, for staff to see
 //! exactly what will change, and saved only if the file is still what the plan was made from.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use crate::files::WriteLock;
 use crate::knowledge::Format;
+use crate::knowledge::save::{self, SaveError};
 use crate::knowledge::wordings::{self, WordingsError};
 #[cfg(doc)]
 use crate::live::LiveKnowledge;
-use crate::live::SaveError;
 
 /// Why a lesson cannot be planned or saved.
 #[derive(Debug, Error)]
@@ -93,15 +94,13 @@ pub fn plan(
         file: file.to_string(),
         dir: dir.to_path_buf(),
     };
-    let relative = Path::new(file);
-    if !relative
-        .components()
-        .all(|part| matches!(part, Component::Normal(_)))
-    {
-        return Err(no_such_file());
-    }
-    let format = Format::of(relative).ok_or_else(no_such_file)?;
-    let path = dir.join(relative);
+    let format = Format::of(Path::new(file)).ok_or_else(no_such_file)?;
+    // A link the folder's reader skips is refused, not followed: reading through it would
+    // teach a file the bot never reads, and saving would replace the link with a copy.
+    let path = save::path_of(dir, file).map_err(|err| match err {
+        SaveError::Outside { link: None, .. } => no_such_file(),
+        other => TeachError::Save(other),
+    })?;
     let before = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Err(no_such_file()),
@@ -136,15 +135,48 @@ pub fn plan(
 /// A running bot's watcher reloads by itself; call [`LiveKnowledge::reload`] to answer from
 /// it at once.
 pub fn save(dir: &Path, data_dir: &Path, lesson: &Lesson) -> Result<Option<PathBuf>, TeachError> {
-    crate::live::save_file(
+    let saved = save::save(
+        dir,
+        data_dir,
+        &lesson.file,
+        &lesson.after,
+        Some(&lesson.before),
+    );
+    saved.map_err(from_save)
+}
+
+/// Plans and saves a lesson in one step, holding the data folder's [`WriteLock`] from the
+/// read to the write: another process teaching the same file meanwhile (the bot's *Save*, a
+/// second `faqbot teach`) waits, and each adds its wording to what the other wrote.
+pub fn plan_and_save(
+    dir: &Path,
+    data_dir: &Path,
+    file: &str,
+    heading: &str,
+    wordings: &[String],
+) -> Result<(Lesson, Option<PathBuf>), TeachError> {
+    let lock = WriteLock::take(data_dir).map_err(|source| {
+        TeachError::Save(SaveError::Io {
+            name: file.to_string(),
+            source,
+        })
+    })?;
+    let lesson = plan(dir, file, heading, wordings)?;
+    let backup = save::save_holding(
+        &lock,
         dir,
         data_dir,
         &lesson.file,
         &lesson.after,
         Some(&lesson.before),
     )
-    .map_err(|err| match err {
+    .map_err(from_save)?;
+    Ok((lesson, backup))
+}
+
+fn from_save(err: SaveError) -> TeachError {
+    match err {
         SaveError::Changed(file) => TeachError::Changed(file),
         other => TeachError::Save(other),
-    })
+    }
 }

@@ -159,22 +159,32 @@ fn teach(settings: &Settings, args: TeachArgs) -> Result<ExitCode> {
         .knowledge
         .unwrap_or_else(|| settings.knowledge_dir.clone());
     let (file, heading) = crate::teach::target(&args.to)?;
-    let lesson = crate::teach::plan(&dir, &file, &heading, std::slice::from_ref(&args.question))?;
+    let wordings = std::slice::from_ref(&args.question);
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "{} · \"{}\": the front matter will read",
-        lesson.file, lesson.heading
-    )?;
-    for line in &lesson.lines {
-        writeln!(out, "    {line}")?;
-    }
+    let show = |out: &mut std::io::StdoutLock<'_>, lesson: &crate::teach::Lesson| -> Result<()> {
+        writeln!(
+            out,
+            "{} · \"{}\": the front matter will read",
+            lesson.file, lesson.heading
+        )?;
+        for line in &lesson.lines {
+            writeln!(out, "    {line}")?;
+        }
+        Ok(())
+    };
     if args.dry_run {
+        show(
+            &mut out,
+            &crate::teach::plan(&dir, &file, &heading, wordings)?,
+        )?;
         writeln!(out, "Nothing saved (--dry-run).")?;
         return Ok(ExitCode::SUCCESS);
     }
-    // A running bot's watcher sees the change and reloads.
-    let backup = crate::teach::save(&dir, &settings.data_dir, &lesson)?;
+    // Read and written under one lock, so a save racing this one is never lost; a running
+    // bot's watcher sees the change and reloads.
+    let (lesson, backup) =
+        crate::teach::plan_and_save(&dir, &settings.data_dir, &file, &heading, wordings)?;
+    show(&mut out, &lesson)?;
     write!(out, "Saved {}.", lesson.file)?;
     if let Some(backup) = &backup {
         write!(
@@ -191,7 +201,9 @@ fn teach(settings: &Settings, args: TeachArgs) -> Result<ExitCode> {
         .join(crate::records::sqlite::FILE_NAME)
         .is_file()
     {
-        let records = records_for(settings)?;
+        // Marking only: the running bot alone deletes questions past their retention.
+        let records = crate::records::SqliteRecords::open_keeping(&settings.data_dir)
+            .with_context(|| format!("opening the records in {}", settings.data_dir.display()))?;
         let marked = crate::records::report::resolve_gap(&records, &args.question)?;
         if marked > 0 {
             writeln!(
@@ -257,13 +269,17 @@ fn run_bot(mut settings: Settings, args: RunArgs) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let records = std::sync::Arc::new(records);
         let bot = crate::discord::start(std::sync::Arc::new(settings), knowledge, records)
             .await
             .context("connecting to Discord")?;
         bot.wait().await.map_err(anyhow::Error::from)
-    })?;
+    });
+    // The records are written by now; what may still run (a reconnecting shard, an answer
+    // being computed) is not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 

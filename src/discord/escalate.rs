@@ -2,8 +2,9 @@
 //!
 //! Nothing is shared unless the member presses the button. The question goes to the staff
 //! channel with a link to where it was asked, mentioning the staff role and nobody else (the
-//! one ping faqbot ever sends); the member is told privately. Each member may do this a few
-//! times a day, once per answer, and the gap report counts it.
+//! one ping faqbot ever sends); the member is told privately. Only the member who asked may
+//! send it, once per answer, and a few times a day (posts that failed do not count), and
+//! the gap report counts it.
 
 use poise::serenity_prelude as serenity;
 
@@ -32,15 +33,21 @@ pub(crate) async fn on_ask_staff(
         ));
     };
     let member = press.user.id.get();
-    if lock(&bot.escalated).contains(&(id, member)) {
+    if member != remembered.asker {
+        return Ok(format!(
+            "Only the member who asked this question can send it to staff. If you have a question of your own, ask it with /ask. {contact}"
+        ));
+    }
+    // Taken in one step, so two presses at once post once.
+    if lock(&bot.escalated).put(id, ()).is_some() {
         return Ok("You already sent this question to staff; they'll get back to you.".into());
     }
-    if bot.escalation_limiter.check_key(&member).is_err() {
+    if !bot.may_escalate(member) {
+        lock(&bot.escalated).pop(&id);
         return Ok(format!(
             "You've asked staff for help several times today already. {contact}"
         ));
     }
-    lock(&bot.escalated).put((id, member), ());
     let link = remembered
         .link
         .clone()
@@ -60,8 +67,8 @@ pub(crate) async fn on_ask_staff(
         .send_message(&ctx.http, post)
         .await
     {
-        // The member may try again: their press did not reach anyone.
-        lock(&bot.escalated).pop(&(id, member));
+        // The member may try again, and it costs nothing: their press reached no one.
+        lock(&bot.escalated).pop(&id);
         tracing::error!(%err, "could not post an Ask staff question to the staff channel");
         return Ok(format!(
             "Sorry, I could not reach staff just now. {contact}"
@@ -79,6 +86,7 @@ pub(crate) async fn on_ask_staff(
         not_helpful: false,
         escalated: true,
     });
+    bot.escalated_now(member);
     tracing::info!("a question was sent to staff");
     Ok(SENT.to_string())
 }

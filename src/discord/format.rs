@@ -290,12 +290,49 @@ pub fn staff_request(
     } else {
         "A member asked something I could not answer and asks for a person:\n"
     });
-    let question = escape_markdown(question);
-    for line in question.lines() {
-        text.push_str(&format!("> {line}\n"));
+    let footer = format!("Asked by <@{member}> here: {link}");
+    // The question is cut, never the post: who asked and where always arrive.
+    let budget = MESSAGE_CHARS.saturating_sub(count(&text) + count(&footer));
+    text.push_str(&quoted_within(question, budget));
+    text.push_str(&footer);
+    text
+}
+
+/// `question` escaped and quoted (`> ` before each line, a line break after each), in at most
+/// `budget` characters: cut at a character of the question, never inside an escape, with
+/// `…` where it was cut.
+fn quoted_within(question: &str, budget: usize) -> String {
+    let quote = |text: &str| -> String {
+        escape_markdown(text)
+            .lines()
+            .map(|line| format!("> {line}\n"))
+            .collect()
+    };
+    let whole = quote(question);
+    if count(&whole) <= budget {
+        return whole;
     }
-    text.push_str(&format!("Asked by <@{member}> here: {link}"));
-    fit(&text, MESSAGE_CHARS)
+    // The longest prefix whose quoted form, with the marker, still fits.
+    let marker = count(CUT_MARKER);
+    let ends: Vec<usize> = question
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain([question.len()])
+        .collect();
+    let (mut low, mut high) = (0, ends.len() - 1);
+    while low < high {
+        let middle = (low + high).div_ceil(2);
+        if count(&quote(&question[..ends[middle]])) + marker <= budget {
+            low = middle;
+        } else {
+            high = middle - 1;
+        }
+    }
+    let mut cut = quote(question[..ends[low]].trim_end());
+    if cut.ends_with('\n') {
+        cut.pop();
+    }
+    format!("{cut}{CUT_MARKER}\n")
 }
 
 /// Mentions for the staff post: the staff role, and nobody else.

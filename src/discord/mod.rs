@@ -110,10 +110,11 @@ pub struct Bot {
     answers: Mutex<lru::LruCache<u64, Remembered>>,
     handled_messages: Mutex<lru::LruCache<u64, ()>>,
     uploads: Mutex<lru::LruCache<u64, staff::PendingUpload>>,
-    /// "Ask staff" presses per member per day.
-    escalation_limiter: DefaultKeyedRateLimiter<u64>,
-    /// `(answer, member)` pairs already sent to staff, so a second press posts nothing.
-    escalated: Mutex<lru::LruCache<(u64, u64), ()>>,
+    /// When each member's questions reached staff, over the last day: only delivered posts
+    /// count against `staff.escalations_per_day`.
+    escalations: Mutex<lru::LruCache<u64, std::collections::VecDeque<std::time::Instant>>>,
+    /// Answers whose question was sent to staff, so a second press posts nothing.
+    escalated: Mutex<lru::LruCache<u64, ()>>,
     /// Gaps shown with a "Link" button, and sections suggested for them.
     gaps: Mutex<lru::LruCache<u64, teaching::PendingGap>>,
     /// Teaching previews waiting for Save or Cancel.
@@ -132,6 +133,9 @@ pub(crate) struct Remembered {
     /// A link to the answer's message, once known: "Ask staff" pressed from a private
     /// follow-up has no message of its own to link to.
     pub link: Option<String>,
+    /// Who asked, so that only they may send it to staff. Kept in memory with the answer for
+    /// its buttons, never written anywhere.
+    pub asker: u64,
 }
 
 /// What a question turned into.
@@ -174,13 +178,7 @@ impl Bot {
             answers: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_ANSWERS))),
             handled_messages: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_MESSAGES))),
             uploads: Mutex::new(lru::LruCache::new(nonzero(PENDING_UPLOADS))),
-            escalation_limiter: RateLimiter::keyed(
-                Quota::with_period(
-                    Duration::from_secs(24 * 60 * 60) / settings.staff.escalations_per_day.get(),
-                )
-                .unwrap_or_else(|| Quota::per_hour(settings.staff.escalations_per_day))
-                .allow_burst(settings.staff.escalations_per_day),
-            ),
+            escalations: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_ANSWERS))),
             escalated: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_ANSWERS))),
             gaps: Mutex::new(lru::LruCache::new(nonzero(PENDING_UPLOADS))),
             lessons: Mutex::new(lru::LruCache::new(nonzero(PENDING_UPLOADS))),
@@ -232,7 +230,14 @@ impl Bot {
         .await??;
         let best = answer.best();
         self.records.asked(Asked {
-            question: answer.question.clone(),
+            // The text of an answered question is not kept: the reports count it, and need
+            // only the questions the bot could not answer (a *Not helpful* press or *Ask staff*
+            // records its question then).
+            question: if answer.answered {
+                String::new()
+            } else {
+                answer.question.clone()
+            },
             at: std::time::SystemTime::now(),
             channel,
             answered: answer.answered,
@@ -243,7 +248,7 @@ impl Bot {
         });
         let id = unguessable_id()?;
         // Unanswered too: "Ask staff" needs the question.
-        self.remember(id, channel, answer.clone());
+        self.remember(id, channel, answer.clone(), member);
         Ok(Outcome::Answer {
             id,
             answer,
@@ -251,15 +256,40 @@ impl Bot {
         })
     }
 
-    fn remember(&self, id: u64, channel: Channel, answer: Answer) {
+    fn remember(&self, id: u64, channel: Channel, answer: Answer, asker: u64) {
         lock(&self.answers).put(
             id,
             Remembered {
                 channel,
                 answer,
                 link: None,
+                asker,
             },
         );
+    }
+
+    /// Whether `member` may send another question to staff today: fewer than
+    /// `staff.escalations_per_day` of theirs reached staff in the last 24 hours.
+    pub(crate) fn may_escalate(&self, member: u64) -> bool {
+        let mut log = lock(&self.escalations);
+        let Some(sent) = log.get_mut(&member) else {
+            return true;
+        };
+        let day_ago = std::time::Instant::now().checked_sub(Duration::from_secs(24 * 60 * 60));
+        while sent
+            .front()
+            .is_some_and(|at| day_ago.is_some_and(|day_ago| *at <= day_ago))
+        {
+            sent.pop_front();
+        }
+        sent.len() < self.settings.staff.escalations_per_day.get() as usize
+    }
+
+    /// Counts a question of `member` that reached staff.
+    pub(crate) fn escalated_now(&self, member: u64) {
+        lock(&self.escalations)
+            .get_or_insert_mut(member, Default::default)
+            .push_back(std::time::Instant::now());
     }
 
     /// An answer still remembered for its buttons, with where it was asked.
@@ -337,11 +367,40 @@ pub struct RunningBot {
     _watcher: crate::live::KnowledgeWatcher,
 }
 
+/// How long stopping may wait for Discord to take the disconnect: with the gateway gone,
+/// serenity keeps trying to reconnect and would never finish, and a service manager kills
+/// what does not stop (systemd after 90 s, Docker after 10 s).
+const DISCONNECT_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Disconnects every shard and waits for the client to stop, at most [`DISCONNECT_GRACE`]:
+/// past it (Discord unreachable) the client is abandoned, and stopping goes on.
+async fn disconnect(
+    shards: &serenity::ShardManager,
+    task: &mut tokio::task::JoinHandle<Result<(), serenity::Error>>,
+) -> Result<(), DiscordError> {
+    let stopped = tokio::time::timeout(DISCONNECT_GRACE, async {
+        shards.shutdown_all().await;
+        (&mut *task).await
+    })
+    .await;
+    match stopped {
+        Ok(result) => client_result(result?),
+        Err(_) => {
+            tracing::warn!(
+                seconds = DISCONNECT_GRACE.as_secs(),
+                "Discord did not take the disconnect in time; stopping without it"
+            );
+            task.abort();
+            Ok(())
+        }
+    }
+}
+
 impl RunningBot {
-    /// Disconnects every shard, waits for the client to stop, and writes every queued record.
-    pub async fn shutdown(self) -> Result<(), DiscordError> {
-        self.shards.shutdown_all().await;
-        let result = client_result(self.task.await?);
+    /// Disconnects every shard, waits for the client to stop (at most a few seconds), and
+    /// writes every queued record.
+    pub async fn shutdown(mut self) -> Result<(), DiscordError> {
+        let result = disconnect(&self.shards, &mut self.task).await;
         flush(self.records).await;
         result
     }
@@ -360,15 +419,13 @@ impl RunningBot {
         let result = tokio::select! {
             result = &mut task => client_result(result?),
             Ok(failure) = &mut failed => {
-                shards.shutdown_all().await;
                 // The client's own result says only that it was shut down.
-                let _ = task.await;
+                let _ = disconnect(&shards, &mut task).await;
                 Err(failure)
             }
             signal = stop_signal() => {
                 info!(signal, "stopping: disconnecting from Discord");
-                shards.shutdown_all().await;
-                client_result(task.await?)
+                disconnect(&shards, &mut task).await
             }
         };
         flush(records).await;

@@ -289,15 +289,15 @@ fn check_name(name: &str) -> Result<Format, String> {
     }
 }
 
-/// Saves a pending upload (see [`crate::live::save_file`]) and reloads, so the next question
+/// Saves a pending upload (see [`crate::knowledge::save::save`]) and reloads, so the next question
 /// uses it.
 pub(crate) fn save_upload(
     knowledge: &LiveKnowledge,
     data_dir: &Path,
     upload: &PendingUpload,
-) -> Result<String, crate::live::SaveError> {
+) -> Result<String, crate::knowledge::save::SaveError> {
     let backup =
-        crate::live::save_file(knowledge.dir(), data_dir, &upload.name, &upload.bytes, None)?;
+        crate::knowledge::save::save(knowledge.dir(), data_dir, &upload.name, &upload.bytes, None)?;
     let backup_note = backup.map_or(String::new(), |backup| {
         format!(" The previous version is kept as {}.", backup.display())
     });

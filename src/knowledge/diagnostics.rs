@@ -142,6 +142,19 @@ pub enum Problem {
     /// A term listed twice in its own synonym line.
     #[error("synonyms: \"{0}\" is listed twice in this line; the second is ignored")]
     RepeatedSynonym(String),
+    /// More other wordings than one file or section may have: each costs index and memory
+    /// in every passage it belongs to.
+    #[error(
+        "front matter: {what} has {count} wordings, more than the limit of {limit}; only the first {limit} are used: keep the ways members really ask"
+    )]
+    TooManyWordings {
+        /// `aliases`, or the section's heading in `questions`.
+        what: String,
+        /// How many there are.
+        count: usize,
+        /// The most that are used.
+        limit: usize,
+    },
 }
 
 impl Problem {
@@ -154,7 +167,8 @@ impl Problem {
             | Problem::DuplicateQuestion { .. }
             | Problem::SynonymWithoutWords(_)
             | Problem::DuplicateSynonym { .. }
-            | Problem::RepeatedSynonym(_) => Severity::Warning,
+            | Problem::RepeatedSynonym(_)
+            | Problem::TooManyWordings { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::diagnostics::{Diagnostic, Located, Problem};
-use super::front_matter::{self, FrontMatter};
+use super::front_matter::{self, FrontMatter, OneOrMany};
 use super::outline::Outline;
 use super::passages::{self, MAX_HEADING_CHARS, MAX_PASSAGE_CHARS};
 use super::{faq_rows, markdown, placeholders, plain};
@@ -178,8 +178,51 @@ fn parse_located(
         return Err((split.body_line, Problem::NoText));
     }
     check_questions(&split.front, &outline, split.yaml)?;
-    let document = assemble(source, split.front, outline, max_passages)?;
-    Ok((document, placeholders::find(text)))
+    let mut front = split.front;
+    let mut warnings = bound_wordings(&mut front, split.yaml);
+    let document = assemble(source, front, outline, max_passages)?;
+    warnings.extend(placeholders::find(text));
+    warnings.sort_by_key(|(line, _)| *line);
+    Ok((document, warnings))
+}
+
+/// The most aliases a file, and the most wordings a section, may have. Real files have a
+/// handful; a file's aliases stand in every one of its passages, so a file of thousands
+/// would cost minutes and gigabytes to index (a 254 KB file took 15 s and 3.45 GB).
+pub const MAX_WORDINGS: usize = 64;
+
+/// Cuts the front matter's aliases and each section's wordings to [`MAX_WORDINGS`], with a
+/// warning for each list cut.
+fn bound_wordings(front: &mut FrontMatter, yaml: Option<(&str, usize)>) -> Vec<Located> {
+    let mut warnings = Vec::new();
+    let mut cut = |what: &str, line: usize, list: &mut Vec<String>| {
+        if list.len() > MAX_WORDINGS {
+            warnings.push((
+                line,
+                Problem::TooManyWordings {
+                    what: what.to_string(),
+                    count: list.len(),
+                    limit: MAX_WORDINGS,
+                },
+            ));
+            list.truncate(MAX_WORDINGS);
+        }
+    };
+    cut(
+        "aliases",
+        front_matter::line_of(yaml, "aliases"),
+        &mut front.aliases,
+    );
+    for (heading, wordings) in &mut front.questions {
+        let mut list = std::mem::replace(wordings, OneOrMany::Many(Vec::new())).into_vec();
+        cut(
+            &format!("\"{heading}\""),
+            front_matter::line_of(yaml, heading),
+            &mut list,
+        );
+        *wordings = OneOrMany::Many(list);
+    }
+    warnings
 }
 
 /// An FAQ export: every row an FAQ section with its own topic and wordings.
@@ -242,7 +285,10 @@ fn check_questions(
 
 /// Whether two headings name the same section (as `questions:` keys are matched).
 pub(crate) fn same_heading(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
+    // Headings are kept cut to MAX_HEADING_CHARS: a longer one written in full elsewhere
+    // (front matter, `faqbot teach --to`) is the same heading when its cut is.
+    let cut = |text: &str| passages::cut_at_word(text.trim(), MAX_HEADING_CHARS).to_string();
+    cut(a).eq_ignore_ascii_case(&cut(b))
 }
 
 fn assemble(

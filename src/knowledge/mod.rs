@@ -15,6 +15,7 @@ mod outline;
 mod passages;
 pub mod placeholders;
 mod plain;
+pub mod save;
 mod synonyms;
 pub mod wordings;
 

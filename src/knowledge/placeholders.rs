@@ -45,9 +45,12 @@ pub fn contains(text: &str) -> bool {
     text.contains(PLACEHOLDER_OPEN)
 }
 
-/// `text` without what is still to be filled in: each line that is a list item or a table row
-/// holding a placeholder is dropped whole, and in prose each sentence holding one. Paragraphs
-/// left empty go too.
+/// `text` without what is still to be filled in, and without what would no longer read on
+/// its own: a list item or table row holding a placeholder is dropped whole, and a list that
+/// lost items loses its lead-in ("in three ways:") and the rest of its items too, so it never
+/// claims what it no longer shows; in prose each sentence holding one is dropped, with the
+/// sentences after it that point back at it ("This gives you time..."). Paragraphs left
+/// empty go too; when nothing is left, the answer shows the staff contact line alone.
 pub fn for_members(text: &str) -> ForMembers<'_> {
     if !contains(text) {
         return ForMembers {
@@ -56,31 +59,95 @@ pub fn for_members(text: &str) -> ForMembers<'_> {
         };
     }
     let marked = mark(text);
-    let mut paragraphs: Vec<String> = Vec::new();
-    for paragraph in marked.split("\n\n") {
-        let mut lines: Vec<String> = Vec::new();
-        for line in paragraph.lines() {
-            if !line.contains(MARK) {
-                lines.push(line.to_string());
-            } else if !is_item(line) {
-                let kept: String = line
-                    .split_sentence_bounds()
-                    .filter(|sentence| !sentence.contains(MARK))
-                    .collect();
-                if !kept.trim().is_empty() {
-                    lines.push(kept.trim_end().to_string());
+    let lines: Vec<&str> = marked.lines().collect();
+    let mut kept: Vec<Option<String>> = lines.iter().map(|line| Some(line.to_string())).collect();
+    let mut at = 0;
+    while at < lines.len() {
+        if !is_item(lines[at]) {
+            if lines[at].contains(MARK) {
+                kept[at] = without_marked_sentences(lines[at]);
+            }
+            at += 1;
+            continue;
+        }
+        // A list: its items, and the line that leads into it, if any.
+        let start = at;
+        while at < lines.len() && is_item(lines[at]) {
+            at += 1;
+        }
+        if !lines[start..at].iter().any(|line| line.contains(MARK)) {
+            continue;
+        }
+        let lead_in = (0..start)
+            .rev()
+            .find(|&before| !lines[before].trim().is_empty())
+            .filter(|&before| lines[before].trim_end().ends_with(':') && !is_item(lines[before]));
+        match lead_in {
+            Some(lead_in) => {
+                kept[lead_in] = None;
+                kept[start..at].fill(None);
+            }
+            None => {
+                for line in start..at {
+                    if lines[line].contains(MARK) {
+                        kept[line] = None;
+                    }
                 }
             }
         }
-        let paragraph = lines.join("\n");
-        if !paragraph.trim().is_empty() {
-            paragraphs.push(paragraph);
+    }
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut paragraph: Vec<String> = Vec::new();
+    for (line, kept) in lines.iter().zip(kept) {
+        if line.trim().is_empty() {
+            if !paragraph.is_empty() {
+                paragraphs.push(paragraph.join("\n"));
+                paragraph.clear();
+            }
+        } else if let Some(kept) = kept {
+            paragraph.push(kept);
         }
+    }
+    if !paragraph.is_empty() {
+        paragraphs.push(paragraph.join("\n"));
     }
     ForMembers {
         text: Cow::Owned(paragraphs.join("\n\n")),
         withheld: true,
     }
+}
+
+/// A prose line without its sentences that hold a placeholder, nor those right after one
+/// that point back at it; `None` if nothing is left.
+fn without_marked_sentences(line: &str) -> Option<String> {
+    let mut kept = String::new();
+    let mut after_withheld = false;
+    for sentence in line.split_sentence_bounds() {
+        if sentence.contains(MARK) || (after_withheld && refers_back(sentence)) {
+            after_withheld = true;
+        } else {
+            after_withheld = false;
+            kept.push_str(sentence);
+        }
+    }
+    let kept = kept.trim_end();
+    (!kept.trim().is_empty()).then(|| kept.to_string())
+}
+
+/// Whether a sentence starts by pointing back at the one before it ("It", "This", "They").
+fn refers_back(sentence: &str) -> bool {
+    const BACK: &[&str] = &[
+        "it", "this", "that", "these", "those", "they", "them", "such",
+    ];
+    let first = sentence
+        .split_whitespace()
+        .next()
+        .map(|word| {
+            word.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .unwrap_or_default();
+    BACK.contains(&first.as_str())
 }
 
 /// A one-line text (a title, a heading) with its placeholders taken out.
@@ -156,24 +223,55 @@ mod tests {
 
     #[test]
     fn sentences_with_a_placeholder_are_left_out() {
-        let text = "For your first visit, arrive about {{FILL IN: minutes, e.g. 10–15 min. early}} before your time. This gives you time to settle in.\n\nOur oils: {{FILL IN: names of the oils}}\n\nTell us about allergies.";
+        let text = "For your first visit, arrive about {{FILL IN: minutes, e.g. 10–15 min. early}} before your time. Bring a water bottle.\n\nOur oils: {{FILL IN: names of the oils}}\n\nTell us about allergies.";
         let shown = for_members(text);
         assert_eq!(
             shown.text,
-            "This gives you time to settle in.\n\nTell us about allergies."
+            "Bring a water bottle.\n\nTell us about allergies."
         );
         assert!(shown.withheld);
     }
 
     #[test]
     fn list_items_with_a_placeholder_go_whole() {
-        let text = "You can book:\n- Online: {{FILL IN: booking link}}\n- By phone: {{FILL IN: phone number}}\n- At the front desk.";
-        assert_eq!(
-            for_members(text).text,
-            "You can book:\n- At the front desk."
-        );
+        let text = "- Online: {{FILL IN: booking link}}\n- By phone: {{FILL IN: phone number}}\n- At the front desk.";
+        assert_eq!(for_members(text).text, "- At the front desk.");
         let numbered = "1. Call {{FILL IN: number}}.\n2. Ask for a therapist.";
         assert_eq!(for_members(numbered).text, "2. Ask for a therapist.");
+    }
+
+    /// Before: "Our opening hours are:" was shown with nothing after it, "in three ways:" with
+    /// one way, and a sentence pointing back at one taken out ("This gives you time...").
+    /// What would not read on its own goes too; what does read is kept.
+    #[test]
+    fn what_would_not_read_on_its_own_goes_too() {
+        for (text, shown) in [
+            (
+                "Our opening hours are:\n\n- Weekdays: {{FILL IN: hours}}\n- Saturday: {{FILL IN: hours}}",
+                "",
+            ),
+            (
+                "You can book in three ways:\n\n- Online: {{FILL IN: link}}\n- By phone: {{FILL IN: number}}\n- At the front desk.\n\nTell us the type of massage you want.",
+                "Tell us the type of massage you want.",
+            ),
+            (
+                "Arrive about {{FILL IN: minutes}} early. This gives you time to settle in. Bring water.",
+                "Bring water.",
+            ),
+            (
+                "We are at {{FILL IN: address}}. It is next to the station.",
+                "",
+            ),
+        ] {
+            let members = for_members(text);
+            assert_eq!(members.text, shown, "{text:?}");
+            assert!(members.withheld);
+        }
+        // A lead-in whose list is whole still reads.
+        assert_eq!(
+            for_members("Bring:\n- a towel\n\nParking: {{FILL IN: where}}").text,
+            "Bring:\n- a towel"
+        );
     }
 
     #[test]

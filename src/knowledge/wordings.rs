@@ -141,7 +141,13 @@ pub fn add(
         file: source.to_string(),
         why: why.to_string(),
     };
-    let (edited, lines) = insert(text, &heading, &added).map_err(unusual)?;
+    if section.alternative_questions.len() + added.len() > super::document::MAX_WORDINGS {
+        return Err(unusual(&format!(
+            "the section would have more than {} wordings, the most a section may have",
+            super::document::MAX_WORDINGS
+        )));
+    }
+    let (edited, lines) = insert_keeping_endings(text, &heading, &added).map_err(unusual)?;
     let after =
         read(source, format, &edited).map_err(|_| unusual("the result would not read back"))?;
     if !only_these_added(&before, &after, &heading, &added) {
@@ -180,6 +186,10 @@ fn only_these_added(
     before.passages.len() == after.passages.len()
         && before.title == after.title
         && before.aliases == after.aliases
+        && before.tags == after.tags
+        && before.last_reviewed == after.last_reviewed
+        && before.author == after.author
+        && before.sources == after.sources
         && before
             .passages
             .iter()
@@ -199,10 +209,35 @@ fn only_these_added(
             })
 }
 
-/// A YAML double-quoted scalar: a JSON string is one, with every quote, backslash and
-/// control character escaped, so no member's text can end the string or start markup.
+/// A YAML double-quoted scalar, with every quote and backslash escaped, so no member's text
+/// can end the string or start markup, and every character YAML does not allow written as
+/// it is (controls such as DEL or U+009B, non-characters such as U+FFFE) escaped by its
+/// code: the wording reads back exactly as the member typed it.
 fn quoted(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
+    use std::fmt::Write;
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if yaml_printable(c) => out.push(c),
+            c if u32::from(c) <= 0xFFFF => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => {
+                let _ = write!(out, "\\U{:08X}", u32::from(c));
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Whether YAML allows `c` as it is in a double-quoted scalar on one line (its printable
+/// set, without line breaks and tabs).
+fn yaml_printable(c: char) -> bool {
+    matches!(u32::from(c), 0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
 }
 
 /// One line of text with its byte range and what it says without its line break.
@@ -245,6 +280,28 @@ fn entry(line: &str) -> Option<(String, serde_yaml_ng::Value)> {
     let mut entries = map.into_iter();
     let first = entries.next()?;
     entries.next().is_none().then_some(first)
+}
+
+/// [`insert`] into a text as the loader reads it, written back as the file had it: a
+/// byte-order mark stays first (the front matter's `---` follows it), and a file with old
+/// Mac line endings (lone CR) keeps them.
+fn insert_keeping_endings(
+    text: &str,
+    heading: &str,
+    added: &[String],
+) -> Result<(String, Vec<String>), &'static str> {
+    let (mark, rest) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", text),
+    };
+    if !rest.contains('\r') || rest.contains('\n') {
+        let (edited, lines) = insert(rest, heading, added)?;
+        return Ok((format!("{mark}{edited}"), lines));
+    }
+    // Lone CR everywhere: edit with LF, then write CR again (the file has no LF, so the
+    // mapping back changes nothing else).
+    let (edited, lines) = insert(&rest.replace('\r', "\n"), heading, added)?;
+    Ok((format!("{mark}{}", edited.replace('\n', "\r")), lines))
 }
 
 /// The text with the wordings inserted, and the inserted lines; or why it could not be done.
@@ -363,7 +420,9 @@ fn insert(
                 let mut values = texts(other)?;
                 values.extend(added.iter().cloned());
                 let list: Vec<String> = values.iter().map(|v| quoted(v)).collect();
-                let new_line = format!("{written_key}: [{}]", list.join(", "));
+                // A comment after the value is staff's note: it stays on the line.
+                let comment = comment_of(line).map_or(String::new(), |c| format!("  {c}"));
+                let new_line = format!("{written_key}: [{}]{comment}", list.join(", "));
                 let mut out = String::with_capacity(text.len() + 200);
                 out.push_str(&text[..body[i].start]);
                 out.push_str(&new_line);
@@ -376,6 +435,27 @@ fn insert(
     let block = entry_lines(entry_indent, heading, added);
     let at = last_content_end(&lines[..block_end]);
     Ok((splice(at, &block), block))
+}
+
+/// The comment at the end of a YAML line (`# ...`), if any: a `#` after a space, outside
+/// quotes.
+fn comment_of(line: &str) -> Option<&str> {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut previous = ' ';
+    for (at, c) in line.char_indices() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(open) if c == open => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c == '#' && previous.is_whitespace() => return Some(&line[at..]),
+            None => {}
+        }
+        previous = c;
+    }
+    None
 }
 
 /// The wordings of a one-line entry: one text, or a list of texts.
@@ -602,5 +682,93 @@ mod tests {
             add_to(&one_line, "Is there parking?", &["x"]),
             Err(WordingsError::Unusual { .. })
         ));
+    }
+
+    /// Before: a file starting with a byte-order mark got a second front matter above the
+    /// mark, its own became body text, and its `last_reviewed` and `tags` were gone.
+    #[test]
+    fn a_byte_order_mark_stays_first_and_the_front_matter_stays_whole() {
+        let text = format!(
+            "\u{feff}---\ntitle: Prices\ntags: [money]\nlast_reviewed: 2026-11-23\n---\n{SECTIONS}"
+        );
+        let edited = add_to(&text, "Is there parking?", &["where do i park"]).unwrap();
+        assert_eq!(
+            only_inserted(&text, &edited.text),
+            "questions:\n  \"Is there parking?\":\n    - \"where do i park\"\n"
+        );
+        let document = parse("prices.md", Format::Markdown, edited.text.as_bytes())
+            .document
+            .expect("loads");
+        assert_eq!(document.tags, ["money"]);
+        assert!(document.last_reviewed.is_some());
+        // Without front matter, the new block goes after the mark, not before it.
+        let bare = format!("\u{feff}{SECTIONS}");
+        let edited = add_to(&bare, "Is there parking?", &["car park?"]).unwrap();
+        assert!(
+            edited.text.starts_with("\u{feff}---\nquestions:\n"),
+            "{:?}",
+            edited.text
+        );
+        assert_eq!(
+            wordings_of(&edited.text, "Is there parking?"),
+            ["car park?"]
+        );
+    }
+
+    /// Before: a file with lone CR line endings was read as one line, so its front matter
+    /// was not seen and a second one was written above it.
+    #[test]
+    fn a_file_with_lone_cr_line_endings_keeps_them() {
+        let text = "---\rtitle: Parking\rtags: [car]\r---\r\r## Is there parking?\r\rYes.\r";
+        let edited = add_to(text, "Is there parking?", &["where do i park"]).unwrap();
+        assert!(!edited.text.contains('\n'), "{:?}", edited.text);
+        assert_eq!(
+            only_inserted(text, &edited.text),
+            "questions:\r  \"Is there parking?\":\r    - \"where do i park\"\r"
+        );
+        assert_eq!(
+            wordings_of(&edited.text, "Is there parking?"),
+            ["where do i park"]
+        );
+    }
+
+    /// Before: `"Is there parking?": visa parking  # note` lost its note when extended.
+    #[test]
+    fn a_comment_on_a_one_line_entry_is_kept() {
+        let text = format!(
+            "---\nquestions:\n  \"Is there parking?\": \"car # park\"  # staff note\n---\n{SECTIONS}"
+        );
+        let edited = add_to(&text, "Is there parking?", &["where do i park"]).unwrap();
+        assert!(
+            edited.text.contains(
+                "  \"Is there parking?\": [\"car # park\", \"where do i park\"]  # staff note\n"
+            ),
+            "{}",
+            edited.text
+        );
+        assert_eq!(comment_of("  a: 'it''s # not' # yes"), Some("# yes"));
+        assert_eq!(comment_of("  a: b#c"), None);
+    }
+
+    /// Before: a wording with DEL, U+009B or U+FFFE made YAML that would not read back, and
+    /// the refusal blamed the file.
+    #[test]
+    fn characters_yaml_does_not_allow_are_escaped_and_read_back_as_typed() {
+        let odd = "where\u{7f} do \u{9b}i park\u{fffe} 😀";
+        let edited = add_to(SECTIONS, "Is there parking?", &[odd]).unwrap();
+        assert_eq!(wordings_of(&edited.text, "Is there parking?"), [odd]);
+    }
+
+    /// Before: a heading over 300 characters could not be taught (the key was cut, then not
+    /// found).
+    #[test]
+    fn a_very_long_heading_can_be_taught() {
+        let heading = format!("Is there parking {}?", "near the clinic ".repeat(30));
+        let text = format!("## {heading}\n\nYes.\n");
+        let edited = add_to(&text, &heading, &["car park?"]).unwrap();
+        let document = parse("prices.md", Format::Markdown, edited.text.as_bytes())
+            .document
+            .expect("loads");
+        assert_eq!(document.passages[0].alternative_questions, ["car park?"]);
     }
 }

@@ -179,7 +179,7 @@ fn save(path: &Path, dim: usize, keys: &[Key], rows: &[f32]) -> bool {
     let written = path
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| crate::live::write_atomically(path, &bytes));
+        .and_then(|()| crate::files::write_atomically(path, &bytes));
     match written {
         Ok(()) => {
             info!(path = %path.display(), vectors = distinct.len(), "vector cache saved");

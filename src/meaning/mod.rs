@@ -96,6 +96,7 @@ impl Embedder {
         let id = format!("{}-{}", model_name(dir), hex(&digest[..6]));
         let config: Config = serde_json::from_slice(&read("config.json")?)
             .map_err(|err| broken(format!("config.json: {err}")))?;
+        check_config(&config).map_err(|why| broken(format!("config.json: {why}")))?;
         let mut tokenizer = Tokenizer::from_bytes(read("tokenizer.json")?)
             .map_err(|err| broken(format!("tokenizer.json: {err}")))?;
         // The shipped tokenizer pads every text to 128 tokens; pooling over that padding
@@ -210,6 +211,41 @@ impl Embedder {
         let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
         mean.broadcast_div(&norms)?.to_vec2::<f32>()
     }
+}
+
+/// Refuses a config the BERT code would divide by or index with unchecked (a zero head
+/// count panicked in candle): every size positive, the hidden size a multiple of the head
+/// count, and the layer norm's epsilon a small positive number. The weights are checked by
+/// loading them against it.
+fn check_config(config: &Config) -> Result<(), String> {
+    let sizes = [
+        ("vocab_size", config.vocab_size),
+        ("hidden_size", config.hidden_size),
+        ("num_hidden_layers", config.num_hidden_layers),
+        ("num_attention_heads", config.num_attention_heads),
+        ("intermediate_size", config.intermediate_size),
+        ("max_position_embeddings", config.max_position_embeddings),
+        ("type_vocab_size", config.type_vocab_size),
+    ];
+    if let Some((name, _)) = sizes.iter().find(|(_, size)| *size == 0) {
+        return Err(format!("{name} is 0"));
+    }
+    if !config
+        .hidden_size
+        .is_multiple_of(config.num_attention_heads)
+    {
+        return Err(format!(
+            "hidden_size {} is not a multiple of num_attention_heads {}",
+            config.hidden_size, config.num_attention_heads
+        ));
+    }
+    if !(config.layer_norm_eps.is_finite() && config.layer_norm_eps > 0.0) {
+        return Err(format!(
+            "layer_norm_eps {} is not a small positive number",
+            config.layer_norm_eps
+        ));
+    }
+    Ok(())
 }
 
 /// The cache collection of the knowledge's own passages.
@@ -427,5 +463,33 @@ mod tests {
             err.contains("cannot be loaded") && err.contains("regenerate.sh"),
             "{err}"
         );
+    }
+
+    /// Before: `num_attention_heads: 0` panicked (a division by zero in candle's BERT) and the
+    /// process exited 101, instead of answering by words with a clear message.
+    #[test]
+    fn a_config_the_model_code_cannot_use_is_refused_not_panicked_on() {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/all-minilm-l6-v2");
+        let config: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(shipped.join("config.json")).unwrap()).unwrap();
+        for (key, value) in [
+            ("num_attention_heads", serde_json::json!(0)),
+            ("num_attention_heads", serde_json::json!(5)),
+            ("hidden_size", serde_json::json!(0)),
+            ("layer_norm_eps", serde_json::json!(-1.0)),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            for name in MODEL_FILES {
+                std::fs::copy(shipped.join(name), dir.path().join(name)).unwrap();
+            }
+            let mut bad = config.clone();
+            bad[key] = value.clone();
+            std::fs::write(dir.path().join("config.json"), bad.to_string()).unwrap();
+            let err = Embedder::load(dir.path()).unwrap_err().to_string();
+            assert!(
+                err.contains("config.json") && err.contains(key),
+                "{key} {value}: {err}"
+            );
+        }
     }
 }

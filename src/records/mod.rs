@@ -18,6 +18,20 @@ use std::time::SystemTime;
 /// addressing, not part of the question, and a user mention is someone's identity, which is
 /// never kept beside a question (nor written into a knowledge file).
 pub fn without_mentions(content: &str) -> String {
+    // Taking one out may join the pieces around it into another (`<<@111>@222>` leaves
+    // `<@222>`, `@@everyoneeveryone` leaves `@everyone`): strip until nothing changes.
+    let mut text = strip_mentions_once(content);
+    loop {
+        let again = strip_mentions_once(&text);
+        if again == text {
+            return text;
+        }
+        text = again;
+    }
+}
+
+/// One pass of [`without_mentions`].
+fn strip_mentions_once(content: &str) -> String {
     let mut out = String::with_capacity(content.len());
     let mut rest = content;
     while let Some(start) = rest.find('<') {
@@ -267,6 +281,26 @@ mod tests {
             "can massage help me sleep?"
         );
         assert_eq!(without_mentions("a <b> c <@x>"), "a <b> c <@x>");
+    }
+
+    /// Before: one pass left `<<@111>@222> x` as `<@222> x` and `@@everyoneeveryone` as
+    /// `@everyone`, in records and in taught files.
+    #[test]
+    fn nested_mentions_are_removed_to_the_last() {
+        assert_eq!(without_mentions("<<@111>@222> x"), "x");
+        assert_eq!(without_mentions("@@everyoneeveryone hi"), "hi");
+        assert_eq!(without_mentions("@@@hereherehere hi <<<@1>@2>@3>"), "hi");
+        for text in [
+            "<<@111>@222> x",
+            "@@everyoneeveryone",
+            "<#<#1>2> <@&<@&3>4>",
+        ] {
+            let clean = without_mentions(text);
+            assert!(
+                !clean.contains("<@") && !clean.contains("<#") && !clean.contains("@everyone"),
+                "{clean}"
+            );
+        }
     }
 
     #[test]

@@ -117,8 +117,23 @@ enum Job {
 
 impl SqliteRecords {
     /// Opens (creating if needed) `data_dir/faqbot.sqlite3`, brings its schema up to date,
-    /// deletes questions older than `retention` and starts the writer thread.
+    /// deletes questions older than `retention` and starts the writer thread, which deletes
+    /// them hourly: the running bot's records.
     pub fn open(data_dir: &Path, retention: Duration) -> Result<SqliteRecords, RecordsError> {
+        SqliteRecords::open_with(data_dir, Some(retention))
+    }
+
+    /// Opens the records like [`SqliteRecords::open`] but never deletes a question: for a
+    /// one-off command (`faqbot teach` marking questions answered) beside the running bot,
+    /// which alone applies the retention.
+    pub fn open_keeping(data_dir: &Path) -> Result<SqliteRecords, RecordsError> {
+        SqliteRecords::open_with(data_dir, None)
+    }
+
+    fn open_with(
+        data_dir: &Path,
+        retention: Option<Duration>,
+    ) -> Result<SqliteRecords, RecordsError> {
         let path = data_dir.join(FILE_NAME);
         std::fs::create_dir_all(data_dir).map_err(|err| {
             RecordsError(format!(
@@ -565,8 +580,11 @@ fn fresh_salt(path: &Path) -> Result<[u8; SALT_LEN], RecordsError> {
     Ok(salt)
 }
 
-/// Deletes questions asked before `now - retention`.
-fn purge(conn: &Connection, path: &Path, retention: Duration) -> Result<(), RecordsError> {
+/// Deletes questions asked before `now - retention`; nothing without a retention.
+fn purge(conn: &Connection, path: &Path, retention: Option<Duration>) -> Result<(), RecordsError> {
+    let Some(retention) = retention else {
+        return Ok(());
+    };
     // A retention longer than the clock reaches back keeps everything.
     let Some(cutoff) = SystemTime::now().checked_sub(retention) else {
         return Ok(());
@@ -584,7 +602,7 @@ fn purge(conn: &Connection, path: &Path, retention: Duration) -> Result<(), Reco
 }
 
 /// The writer thread: batches of questions until the channel closes, purging hourly.
-fn write_loop(conn: &Connection, path: &Path, retention: Duration, queue: &Receiver<Job>) {
+fn write_loop(conn: &Connection, path: &Path, retention: Option<Duration>, queue: &Receiver<Job>) {
     let mut next_purge = Instant::now() + PURGE_EVERY;
     loop {
         let first = match queue.recv_timeout(next_purge.saturating_duration_since(Instant::now())) {

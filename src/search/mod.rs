@@ -73,6 +73,18 @@ pub fn terms_each<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<Vec<Strin
 
 /// How many near misses a "did you mean" line may offer.
 const NEAR_MISSES: usize = 3;
+/// A near miss must be at least this likely to answer: below it, "did you mean" offers
+/// topics that only share a word ("who won the world cup" offered pressure and quiet
+/// sessions). Measured on members' questions the decision declines (2026-12-05):
+///
+/// | least probability | off-topic offered topics | not covered, offered | declined with a right section first, offered it |
+/// |-------------------|--------------------------|----------------------|--------------------------------------------------|
+/// | none              | 125 of 125               | 96 of 96             | 116 of 116                                       |
+/// | 0.1               | 81                       | 58                   | 112                                              |
+/// | **0.2**           | **53**                   | **39**               | **98**                                           |
+/// | 0.3               | 34                       | 22                   | 77                                               |
+/// | 0.4               | 22                       | 9                    | 46                                               |
+const NEAR_MISS_MIN_PROBABILITY: f32 = 0.2;
 
 /// One reading of a question, planned and, with a model, compared with every passage by
 /// meaning.
@@ -437,7 +449,10 @@ impl Engine {
         } else {
             judged
                 .iter()
-                .filter(|judged| candidates[judged.at].signals.coverage > 0.0)
+                .filter(|judged| {
+                    judged.probability >= NEAR_MISS_MIN_PROBABILITY
+                        && candidates[judged.at].signals.coverage > 0.0
+                })
                 .take(NEAR_MISSES)
                 .map(&hit)
                 .collect()

@@ -754,3 +754,166 @@ fn eval_cross_validates_the_decision_over_folds() {
         .stdout(contains("pub const WITH_MEANING: Model = Model {"))
         .stdout(contains("pub const WORDS_ONLY: Model = Model {"));
 }
+
+const PRICES: &[u8] = b"---\ntitle: Prices\n---\n\n## What does a massage cost?\n\nAn hour costs 60 euros.\n\n## Is there parking?\n\nA car park is behind the clinic.\n";
+
+/// Before: two `faqbot teach` processes on different sections of one file both printed
+/// "Saved" and one wording was gone (39 of 40 runs), once with one backup name for both. The
+/// read-check-backup-write step is now exclusive across processes.
+#[test]
+fn two_teach_processes_at_once_keep_both_wordings_and_both_backups() {
+    for round in 0..8 {
+        let dir = folder(&[("knowledge/prices.md", PRICES)]);
+        let spawn = |question: &str, target: &str| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("faqbot"))
+                .current_dir(dir.path())
+                .env_remove("FAQBOT_CONFIG")
+                .args([
+                    "teach",
+                    question,
+                    "--to",
+                    target,
+                    "--knowledge",
+                    "knowledge",
+                ])
+                .output()
+        };
+        let (first, second) = std::thread::scope(|scope| {
+            let first = scope.spawn(|| {
+                spawn(
+                    "how much for an hour",
+                    "prices.md#What does a massage cost?",
+                )
+            });
+            let second = scope.spawn(|| spawn("where do i park", "prices.md#Is there parking?"));
+            (
+                first.join().unwrap().unwrap(),
+                second.join().unwrap().unwrap(),
+            )
+        });
+        for output in [&first, &second] {
+            assert!(output.status.success(), "round {round}: {output:?}");
+        }
+        let text = std::fs::read_to_string(dir.path().join("knowledge/prices.md")).unwrap();
+        assert!(
+            text.contains("how much for an hour") && text.contains("where do i park"),
+            "round {round}: a wording was lost:\n{text}"
+        );
+        let backups: Vec<_> = std::fs::read_dir(dir.path().join("data/backups"))
+            .unwrap()
+            .collect();
+        assert_eq!(backups.len(), 2, "round {round}: one backup for each save");
+    }
+}
+
+/// Before: "No such file or directory … backups/treatments/.hot-stone.md….tmp", and backups
+/// of such files were never pruned.
+#[test]
+fn a_file_in_a_sub_folder_is_taught_and_backed_up_beside_its_own() {
+    let dir = folder(&[("knowledge/treatments/hot-stone.md", PRICES)]);
+    for n in 0..22 {
+        teach(
+            dir.path(),
+            &format!("wording number {n}"),
+            "treatments/hot-stone.md#Is there parking?",
+            "knowledge",
+        )
+        .success();
+    }
+    let text =
+        std::fs::read_to_string(dir.path().join("knowledge/treatments/hot-stone.md")).unwrap();
+    assert!(text.contains("wording number 0") && text.contains("wording number 21"));
+    let kept = std::fs::read_dir(dir.path().join("data/backups/treatments"))
+        .unwrap()
+        .count();
+    assert_eq!(kept, 20, "the newest 20 backups are kept");
+}
+
+/// Before: saving reset the file's mode to 0600, so a file the bot's user could read became
+/// unreadable to it when saved by another user.
+#[cfg(unix)]
+#[test]
+fn teaching_keeps_the_files_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = folder(&[("knowledge/prices.md", PRICES)]);
+    let file = dir.path().join("knowledge/prices.md");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o664)).unwrap();
+    teach(
+        dir.path(),
+        "where do i park",
+        "prices.md#Is there parking?",
+        "knowledge",
+    )
+    .success();
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o664);
+}
+
+/// Before: `faqbot teach` followed symbolic links the loader skips: it read a linked file from
+/// outside the folder and replaced the link with a copy, and wrote outside the folder through
+/// a linked folder. Both are refused now, and nothing changes on either side of the link.
+#[cfg(unix)]
+#[test]
+fn teaching_refuses_symbolic_links_and_writes_nothing() {
+    let dir = folder(&[
+        ("knowledge/prices.md", PRICES),
+        ("outside/hours.md", PRICES),
+    ]);
+    let knowledge = dir.path().join("knowledge");
+    std::os::unix::fs::symlink(
+        dir.path().join("outside/hours.md"),
+        knowledge.join("hours.md"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(dir.path().join("outside"), knowledge.join("more")).unwrap();
+    for target in [
+        "hours.md#Is there parking?",
+        "more/hours.md#Is there parking?",
+    ] {
+        teach(dir.path(), "where do i park", target, "knowledge")
+            .code(2)
+            .stderr(contains(
+                "is a symbolic link, and the bot does not read through links",
+            ));
+    }
+    assert!(
+        std::fs::symlink_metadata(knowledge.join("hours.md"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("outside/hours.md")).unwrap(),
+        PRICES
+    );
+    assert!(!dir.path().join("data/backups").exists());
+}
+
+/// Before: `faqbot teach` opened the records read-write, which ran the retention and deleted
+/// old questions; only the running bot deletes.
+#[test]
+fn teaching_marks_questions_answered_and_deletes_none() {
+    let dir = folder(&[("knowledge/prices.md", PRICES)]);
+    let data = database_with(
+        dir.path(),
+        &[("do you do reiki?", 400), ("where do i park", 1)],
+    );
+    std::fs::write(
+        dir.path().join("faqbot.toml"),
+        "data_dir = \"data\"\nquestion_retention_days = 30\n",
+    )
+    .unwrap();
+    teach(
+        dir.path(),
+        "where do i park",
+        "prices.md#Is there parking?",
+        "knowledge",
+    )
+    .success()
+    .stdout(contains("1 recorded question(s) marked answered"));
+    assert_eq!(
+        stored_questions(&data),
+        1,
+        "the 400-day-old question is still there"
+    );
+}

@@ -764,7 +764,7 @@ async fn a_file_that_breaks_is_reported_in_the_staff_channel_and_keeps_answering
     let (test, knowledge, _data) =
         spawn_staff_bot(|s| s.staff.channel_id = Some(staff_channel)).await;
     let posts = format!("/api/v10/channels/{staff_channel}/messages");
-    faqbot::live::write_atomically(
+    faqbot::files::write_atomically(
         &knowledge.path().join("hours.md"),
         b"---\ntitle: [oops\n---\n\nWe open at noon.\n",
     )
@@ -787,7 +787,7 @@ async fn a_file_that_breaks_is_reported_in_the_staff_channel_and_keeps_answering
     let answer = test.ask("when are you open?", &human("member")).await;
     assert!(str_of(&answer["data"]["embeds"][0]["description"]).contains("nine on weekdays"));
 
-    faqbot::live::write_atomically(
+    faqbot::files::write_atomically(
         &knowledge.path().join("hours.md"),
         b"## When are you open?\n\nWe open at ten.\n",
     )
@@ -1618,7 +1618,7 @@ async fn kb_teach_finds_any_section_and_a_file_changed_since_the_preview_is_not_
     );
     let save = button_id(&preview, "Save");
     let edited = b"## When are you open?\n\nWe open at ten on weekdays now.\n";
-    faqbot::live::write_atomically(&knowledge.path().join("hours.md"), edited).expect("edit");
+    faqbot::files::write_atomically(&knowledge.path().join("hours.md"), edited).expect("edit");
     let refused = callback_of(&test.fake, staff_press(&save, &staff)).await;
     assert!(
         str_of(&refused["data"]["content"])
@@ -1650,6 +1650,314 @@ async fn kb_teach_finds_any_section_and_a_file_changed_since_the_preview_is_not_
     assert_eq!(
         std::fs::read(knowledge.path().join("hours.md")).expect("file"),
         edited
+    );
+    test.stop().await;
+}
+
+/// Before: the "I couldn't find an answer" reply to `/ask` is public and carries Ask staff;
+/// another member pressing it posted the question as theirs, the asker could then post it
+/// again, and the gap report counted more escalations than questions. Failed posts used up
+/// the member's daily quota. Now only the asker may send it, once per answer, and a post
+/// that did not arrive costs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_staff_is_the_askers_alone_once_and_failed_posts_cost_nothing() {
+    let test = spawn_bot(|s| {
+        s.staff.channel_id = Some(STAFF_CHANNEL);
+        s.staff.role_id = Some(STAFF_ROLE);
+        s.staff.escalations_per_day = std::num::NonZeroU32::new(2).expect("2");
+        s.discord.cooldown_questions = std::num::NonZeroU32::new(100).expect("100");
+    })
+    .await;
+    let (asker, other) = (human("ivy"), human("jon"));
+    let asked = test.ask("who won the world cup in 1966?", &asker).await;
+    let ask_staff = button_id(&asked["data"], "Ask staff");
+    let refused = test
+        .callback_of(button(&ask_staff, bot_message(), &other))
+        .await;
+    assert!(
+        str_of(&refused["data"]["content"]).contains("Only the member who asked"),
+        "{refused}"
+    );
+    assert_eq!(refused["data"]["flags"], 64);
+    assert!(
+        staff_posts(&test.fake).is_empty(),
+        "nothing was posted for another member"
+    );
+    let sent = test
+        .callback_of(button(&ask_staff, bot_message(), &asker))
+        .await;
+    assert!(
+        str_of(&sent["data"]["content"]).contains("passed your question"),
+        "{sent}"
+    );
+    let again = test
+        .callback_of(button(&ask_staff, bot_message(), &asker))
+        .await;
+    assert!(
+        str_of(&again["data"]["content"]).contains("already sent"),
+        "{again}"
+    );
+    let by_other = test
+        .callback_of(button(&ask_staff, bot_message(), &other))
+        .await;
+    assert!(str_of(&by_other["data"]["content"]).contains("Only the member who asked"));
+    assert_eq!(staff_posts(&test.fake).len(), 1);
+
+    // Three posts the staff channel refuses: the member is told each time, and none counts.
+    test.fake.fail_channel(STAFF_CHANNEL, 403, 3);
+    for n in 0..3 {
+        let asked = test
+            .ask(&format!("is the car wash open on day {n}?"), &asker)
+            .await;
+        let press = button_id(&asked["data"], "Ask staff");
+        let told = test
+            .callback_of(button(&press, bot_message(), &asker))
+            .await;
+        assert!(
+            str_of(&told["data"]["content"]).contains("could not reach staff"),
+            "{told}"
+        );
+    }
+    // One more reaches staff (2 a day, one used); the next is over the limit.
+    let asked = test.ask("who will win the next world cup?", &asker).await;
+    let press = button_id(&asked["data"], "Ask staff");
+    let told = test
+        .callback_of(button(&press, bot_message(), &asker))
+        .await;
+    assert!(
+        str_of(&told["data"]["content"]).contains("passed your question"),
+        "{told}"
+    );
+    let asked = test.ask("who won the tour de france?", &asker).await;
+    let press = button_id(&asked["data"], "Ask staff");
+    let told = test
+        .callback_of(button(&press, bot_message(), &asker))
+        .await;
+    assert!(
+        str_of(&told["data"]["content"]).contains("several times today"),
+        "{told}"
+    );
+    let delivered = staff_posts(&test.fake)
+        .into_iter()
+        .filter(|post| post.status == 200)
+        .count();
+    assert_eq!(delivered, 2);
+    let gaps = faqbot::records::report::gaps(
+        &test
+            .records
+            .unanswered(std::time::UNIX_EPOCH)
+            .expect("records"),
+    );
+    for gap in &gaps {
+        assert!(
+            gap.escalated <= gap.count,
+            "more escalations than questions: {gap:?}"
+        );
+    }
+    test.stop().await;
+}
+
+/// Before: a long question full of Markdown characters reached staff as the header line
+/// only (escaping doubled it past 2,000 characters and the cut kept whole sentences), while
+/// the member was told staff had it. Now the question is cut, never the post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_question_full_of_markdown_reaches_staff_with_who_and_where() {
+    let test = spawn_bot(|s| s.staff.channel_id = Some(STAFF_CHANNEL)).await;
+    let member = human("kit");
+    let question = format!("who won the world cup {}", "**_~`|[]()<>:#".repeat(120));
+    let asked = test.ask(&question, &member).await;
+    let press = button_id(&asked["data"], "Ask staff");
+    test.callback_of(button(&press, bot_message(), &member))
+        .await;
+    let posts = staff_posts(&test.fake);
+    let content = str_of(&posts[0].body["content"]);
+    assert!(
+        content.chars().count() <= 2000,
+        "{} characters",
+        content.chars().count()
+    );
+    assert!(content.contains("> who won the world cup"), "{content}");
+    assert!(content.contains("Asked by <@"), "{content}");
+    assert!(
+        content.contains("https://discord.com/channels/"),
+        "{content}"
+    );
+    assert!(
+        content.contains(" …"),
+        "the question says it was cut: {content}"
+    );
+    test.stop().await;
+}
+
+/// Before: `<<@111>@222> x` was recorded as `<@222> x` and `@@everyoneeveryone` as
+/// `@everyone`. Mentions are taken out until none is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nested_mentions_never_reach_the_records() {
+    let test = spawn_bot(|_| {}).await;
+    test.ask(
+        "<<@111>@222> who won the world cup @@everyoneeveryone <@&<@&3>4>",
+        &human("lou"),
+    )
+    .await;
+    let stored = test
+        .records
+        .unanswered(std::time::UNIX_EPOCH)
+        .expect("records");
+    let question = &stored.last().expect("recorded").question;
+    assert_eq!(question, "who won the world cup");
+    test.stop().await;
+}
+
+/// Before: a forum post whose first message only mentioned the bot got the how-to-ask line
+/// instead of an answer to its title; one failed `GET /channels/{thread}` silenced that
+/// thread until a restart; a system message (type 18, a thread was created) was taken for a
+/// question.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forum_posts_are_read_with_their_title_and_a_failed_lookup_is_asked_again() {
+    let test = spawn_bot(|s| s.discord.help_channels.push(FORUM)).await;
+    let member = human("max");
+    let (thread, first) = fake_discord::forum_post(
+        FORUM,
+        &member,
+        "Is hot stone massage safe for everyone?",
+        &format!("<@{}>", FakeDiscord::BOT_ID),
+    );
+    test.fake.add_channel(thread.clone());
+    test.fake.dispatch("THREAD_CREATE", thread).await;
+    let reply = test.reply_to(first).await;
+    assert!(
+        str_of(&reply.body["embeds"][0]["title"])
+            .to_lowercase()
+            .contains("hot stone"),
+        "answered from the title: {}",
+        reply.body
+    );
+
+    // A thread under the help channel that Discord fails to describe once.
+    let help_thread =
+        fake_discord::thread(fake_discord::snowflake(), HELP_CHANNEL, "sore", &member);
+    let in_thread: u64 = str_of(&help_thread["id"]).parse().expect("id");
+    test.fake.add_channel(help_thread);
+    test.fake.fail_channel(in_thread, 500, 1);
+    let unanswered = message(in_thread, &member, "what is trigger point therapy?");
+    let unanswered_id = unanswered["id"].clone();
+    test.fake.dispatch("MESSAGE_CREATE", unanswered).await;
+    let lookup = format!("/api/v10/channels/{in_thread}");
+    test.fake
+        .wait_request(|r| r.is("GET", &lookup) && r.status == 500)
+        .await;
+    let reply = test
+        .reply_to(message(in_thread, &member, "what is myofascial release?"))
+        .await;
+    assert!(
+        reply.body["embeds"][0]["title"].is_string(),
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        replies_in(&test.fake, &in_thread.to_string(), &unanswered_id).len(),
+        0
+    );
+
+    // Discord's own notice in a help channel is not a question.
+    let mut notice = message(HELP_CHANNEL, &member, "what is trigger point therapy?");
+    notice["type"] = serde_json::json!(18);
+    let notice_id = notice["id"].clone();
+    test.fake.dispatch("MESSAGE_CREATE", notice).await;
+    test.reply_to(message(
+        HELP_CHANNEL,
+        &member,
+        "what is a hot stone massage?",
+    ))
+    .await;
+    assert_eq!(test.replies_to(HELP_CHANNEL, &notice_id), 0);
+    test.stop().await;
+}
+
+/// Before: "Can massage help me sleep?" was answered in a help channel, and "Can massage help
+/// me sleep? I've had insomnia for months." got nothing. The question inside the message is
+/// judged; chat still gets nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_help_channel_question_with_context_is_answered_and_chat_is_not() {
+    let test = spawn_bot(|_| {}).await;
+    let member = human("ned");
+    let reply = test
+        .reply_to(message(
+            HELP_CHANNEL,
+            &member,
+            "Can massage help me sleep? I've had insomnia for months.",
+        ))
+        .await;
+    assert!(
+        str_of(&reply.body["embeds"][0]["title"]).contains("Relaxation"),
+        "{}",
+        reply.body
+    );
+    let chat = message(
+        HELP_CHANNEL,
+        &member,
+        "How are you all doing? see you at the clinic tomorrow",
+    );
+    let chat_id = chat["id"].clone();
+    test.fake.dispatch("MESSAGE_CREATE", chat).await;
+    test.reply_to(mention_bot(
+        HELP_CHANNEL,
+        &member,
+        "what is a hot stone massage?",
+    ))
+    .await;
+    assert_eq!(test.replies_to(HELP_CHANNEL, &chat_id), 0);
+    test.stop().await;
+}
+
+/// Before: "who won the world cup" was told the closest topics were pressure, coffee and quiet
+/// sessions. Only topics the decision finds at least 20% likely are offered (coffee, for its
+/// cup, still is).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn did_you_mean_offers_only_close_topics() {
+    let test = spawn_bot(|_| {}).await;
+    let callback = test.ask("who won the world cup", &human("ola")).await;
+    let content = str_of(&callback["data"]["content"]);
+    assert!(content.starts_with("Sorry, I couldn't find"), "{content}");
+    for unrelated in ["pressure", "quiet"] {
+        assert!(!content.to_lowercase().contains(unrelated), "{content}");
+    }
+    test.stop().await;
+}
+
+/// Before: the wait notice for a mention over the rate limit was posted in the channel for
+/// everyone, though the example config promises it privately. It comes as a direct message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_notice_on_a_mention_is_private() {
+    let test = spawn_bot(|s| {
+        s.discord.cooldown_questions = std::num::NonZeroU32::new(1).expect("1");
+    })
+    .await;
+    let member = human("pam");
+    test.reply_to(mention_bot(
+        HELP_CHANNEL,
+        &member,
+        "what is a hot stone massage?",
+    ))
+    .await;
+    let second = mention_bot(HELP_CHANNEL, &member, "what is trigger point therapy?");
+    let second_id = second["id"].clone();
+    test.fake.dispatch("MESSAGE_CREATE", second).await;
+    let dm = FakeDiscord::dm_channel_id(str_of(&member["id"]));
+    let notice = test
+        .fake
+        .wait_request(|r| r.is("POST", &format!("/api/v10/channels/{dm}/messages")))
+        .await;
+    assert!(
+        str_of(&notice.body["content"]).contains("Please wait"),
+        "{}",
+        notice.body
+    );
+    no_pings(&notice.body);
+    assert_eq!(
+        test.replies_to(HELP_CHANNEL, &second_id),
+        0,
+        "nothing in the channel"
     );
     test.stop().await;
 }

@@ -175,9 +175,12 @@ fn one_bad_file_does_not_stop_the_others() {
     assert_eq!(answer.best().map(|b| b.source.as_str()), Some("sleep.md"));
 }
 
-/// The repo's question set for the bundled knowledge: members' wordings (chatty, misspelt,
-/// synonyms) and off-topic questions that share words with the clinic's topics. The abstain
-/// rule's threshold was set on it (see `search/abstain.rs`); this keeps that balance.
+/// The team's question set for the bundled knowledge: members' wordings (chatty, misspelt,
+/// synonyms) and off-topic questions that share words with the clinic's topics, by words
+/// alone. The first abstain rule was set on it; the decision is now fitted on members'
+/// questions (`search/decision.rs`), and this keeps what it measured on 2026-12-05: every
+/// off-topic question declined, and 39 on-topic ones right (two fewer than before, whose
+/// passages now show the staff contact line instead of a list that lost its items).
 #[test]
 fn bundled_question_set_keeps_its_measured_quality() {
     let questions = faqbot::eval::golden::read(&crate::support::fixture("bundled-questions.jsonl"))
@@ -198,7 +201,7 @@ fn bundled_question_set_keeps_its_measured_quality() {
     let right = on_topic.iter().filter(|outcome| outcome.passed).count();
     assert!(off_topic.len() >= 30 && on_topic.len() >= 70);
     assert!(
-        right >= 41,
+        right >= 39,
         "only {right} of {} on-topic questions answered right",
         on_topic.len()
     );

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use faqbot::live::{LiveKnowledge, Status, write_atomically};
+use faqbot::files::write_atomically;
+use faqbot::live::{LiveKnowledge, Status};
 
 use crate::support::folder;
 

@@ -320,7 +320,7 @@ async fn reading_the_knowledge_folder_never_reloads_it() {
     );
 
     // A real change reloads once, and that reload's own reads start no other.
-    faqbot::live::write_atomically(
+    faqbot::files::write_atomically(
         &knowledge.path().join("hours.md"),
         b"## When are you open?\n\nWe open at ten on weekdays.\n",
     )
@@ -384,4 +384,36 @@ async fn sigterm_stops_cleanly_and_keeps_every_question() {
         .map(|asked| asked.question)
         .collect();
     assert_eq!(stored, questions);
+}
+
+/// Before: once the gateway had gone away and stayed away, SIGTERM logged "stopping" and the
+/// bot ran on, re-queueing its shard every 5 s, until systemd killed it and the queued records
+/// were lost. Now it stops within seconds whatever the gateway does, after writing them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_within_seconds_while_discord_is_unreachable() {
+    let fake = FakeDiscord::start().await;
+    let data = tempfile::tempdir().expect("data");
+    let config = format!(
+        "{}{}\n[discord]\nguild_id = {}\ncooldown_questions = 100\n",
+        path_key("knowledge_dir", &bundled_knowledge()),
+        path_key("data_dir", data.path()),
+        FakeDiscord::GUILD_ID
+    );
+    let mut service = start(&fake, &config, None);
+    connected(&fake, &service).await;
+    let question = "what is the capital of france?";
+    ask(&fake, question).await;
+    fake.go_down().await;
+    // The client notices and starts reconnecting (to a gateway that refuses it).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    service.terminate();
+    // Before, it never exited: `wait_exit` gives up after its generous wait.
+    let status = service.wait_exit();
+    assert!(status.success(), "exit status {status}:\n{}", service.log());
+    assert!(service.log().contains("SIGTERM"), "{}", service.log());
+    let stored = faqbot::records::RecordsReader::open(data.path())
+        .expect("the database")
+        .unanswered(std::time::UNIX_EPOCH)
+        .expect("records");
+    assert_eq!(stored.len(), 1, "the question was written before stopping");
 }

@@ -110,6 +110,8 @@ struct Shared {
     failing_registrations: usize,
     /// Channels served at `GET /channels/{id}` (threads and forums the tests made).
     channels: HashMap<u64, Value>,
+    /// Channels whose next requests fail: the status, and how many more to fail.
+    failing_channels: HashMap<u64, (StatusCode, usize)>,
 }
 
 #[derive(Default)]
@@ -125,6 +127,8 @@ struct Gateway {
     /// Close every IDENTIFY with this close code instead of READY (4004: bad token, 4014:
     /// disallowed intents), as Discord does.
     refuse_identify: Option<u16>,
+    /// Discord is unreachable: the gateway refuses every connection.
+    down: bool,
 }
 
 struct Live {
@@ -289,6 +293,21 @@ impl FakeDiscord {
             // An error means the connection ended by itself meanwhile: closed all the same.
             let _ = tokio::time::timeout(WAIT_TIMEOUT, done_rx).await;
         }
+    }
+
+    /// Answers the next `times` requests about `channel` (its messages, or the channel itself)
+    /// with `status`, as Discord does when the bot lacks access (403) or is having trouble.
+    pub fn fail_channel(&self, channel: u64, status: u16, times: usize) {
+        let status = StatusCode::from_u16(status).expect("a status code");
+        self.update(|shared| shared.failing_channels.insert(channel, (status, times)));
+    }
+
+    /// Makes the gateway go away and stay away: the live connection is dropped and every
+    /// new one refused (503), as when Discord or the network is down. The client keeps
+    /// trying to reconnect.
+    pub async fn go_down(&self) {
+        self.update(|shared| shared.gateway.down = true);
+        self.drop_gateway().await;
     }
 
     /// Serves `channel` (a channel object, e.g. from [`thread`]) at `GET /channels/{id}`, as
@@ -851,6 +870,11 @@ impl FakeDiscord {
                 json!({"message": "502: Bad Gateway", "code": 0}),
             );
         }
+        if let ["channels", channel, ..] = segments.as_slice()
+            && let Some(status) = channel.parse().ok().and_then(|id| self.take_failure(id))
+        {
+            return json_response(status, json!({"message": "Missing Access", "code": 50001}));
+        }
         match (request.method.as_str(), segments.as_slice()) {
             ("GET", ["gateway"]) => ok(json!({"url": self.gateway_url()})),
             ("GET", ["gateway", "bot"]) => ok(json!({
@@ -884,6 +908,20 @@ impl FakeDiscord {
                 ok(message)
             }
             ("POST", ["channels", _, "typing"]) => StatusCode::NO_CONTENT.into_response(),
+            ("POST", ["users", "@me", "channels"]) => {
+                // A direct-message channel with the recipient, one per member.
+                let recipient = body["recipient_id"].as_str().unwrap_or("0").to_string();
+                let id = Self::dm_channel_id(&recipient);
+                ok(json!({
+                    "id": id.to_string(),
+                    "type": 1,
+                    "last_message_id": null,
+                    "recipients": [{
+                        "id": recipient, "username": "member", "discriminator": "0",
+                        "global_name": null, "avatar": null,
+                    }],
+                }))
+            }
             ("GET", ["channels", channel]) => {
                 let found = channel
                     .parse::<u64>()
@@ -943,6 +981,24 @@ impl FakeDiscord {
             ("DELETE", ["webhooks", _, _, "messages", id]) => self.delete_message(id),
             _ => not_found("Unknown route", 0),
         }
+    }
+
+    /// The direct-message channel of the member with id `recipient`, the same for each call.
+    pub fn dm_channel_id(recipient: &str) -> u64 {
+        // Far from the snowflakes of everything else, and one per member.
+        2_000_000_000_000_000_000 + recipient.parse::<u64>().unwrap_or(0) % 1_000_000_000_000
+    }
+
+    /// The status to fail a request about `channel` with, if it is to fail; counts it.
+    fn take_failure(&self, channel: u64) -> Option<StatusCode> {
+        self.update(|shared| {
+            let (status, left) = shared.failing_channels.get_mut(&channel)?;
+            if *left == 0 {
+                return None;
+            }
+            *left -= 1;
+            Some(*status)
+        })
     }
 
     /// Whether this registration is one to fail; counts it.
@@ -1010,6 +1066,9 @@ impl FakeDiscord {
 }
 
 async fn gateway_upgrade(State(fake): State<FakeDiscord>, upgrade: WebSocketUpgrade) -> Response {
+    if fake.lock().gateway.down {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     upgrade.on_upgrade(move |socket| fake.gateway_connection(socket))
 }
 
