@@ -7,7 +7,7 @@
 use poise::serenity_prelude as serenity;
 
 use super::format::{self, ButtonAction};
-use super::{Bot, DiscordError, escalate, staff, teaching};
+use super::{Bot, DiscordError, access, escalate, staff, teaching};
 use crate::records::{Asked, Vote};
 
 pub(crate) async fn on_press(
@@ -129,7 +129,7 @@ async fn on_upload_choice(
     action: ButtonAction,
     id: u64,
 ) -> Result<(), DiscordError> {
-    let text = if !staff::member_is_staff(bot, press.member.as_ref()) {
+    let text = if !access::member_is_staff(bot, press.member.as_ref()) {
         "Sorry, only clinic staff can save knowledge files.".to_string()
     } else {
         match staff::take_upload(bot, id, press.user.id.get()) {

@@ -15,8 +15,6 @@ use crate::knowledge::{Format, Problem};
 use crate::live::{LiveKnowledge, Status};
 
 /// What a refused member is told.
-const STAFF_ONLY: &str = "Sorry, the /kb commands are for clinic staff.";
-
 /// An upload waiting for Save or Cancel.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingUpload {
@@ -45,14 +43,14 @@ pub(crate) async fn kb(_ctx: Context<'_>) -> Result<(), DiscordError> {
 }
 
 /// Files, passages, last reload, files with errors and files due for review
-#[poise::command(slash_command, guild_only, check = "is_staff")]
+#[poise::command(slash_command, guild_only, check = "super::access::is_staff")]
 async fn status(ctx: Context<'_>) -> Result<(), DiscordError> {
     let status = ctx.data().knowledge.status();
     private(ctx, status_text("Knowledge base", &status)).await
 }
 
 /// Re-read the knowledge folder now and report the result
-#[poise::command(slash_command, guild_only, check = "is_staff")]
+#[poise::command(slash_command, guild_only, check = "super::access::is_staff")]
 async fn reload(ctx: Context<'_>) -> Result<(), DiscordError> {
     // A large folder takes longer than Discord's 3 seconds to answer an interaction.
     ctx.defer_ephemeral().await?;
@@ -66,7 +64,7 @@ async fn reload(ctx: Context<'_>) -> Result<(), DiscordError> {
 }
 
 /// Add or replace a knowledge file (.md or .txt); you see a preview before it is saved
-#[poise::command(slash_command, guild_only, check = "is_staff")]
+#[poise::command(slash_command, guild_only, check = "super::access::is_staff")]
 async fn upload(
     ctx: Context<'_>,
     #[description = "A Markdown (.md) or plain-text (.txt) file"] file: serenity::Attachment,
@@ -156,7 +154,7 @@ async fn upload(
 }
 
 /// What members asked that the bot could not answer (and answers marked not helpful)
-#[poise::command(slash_command, guild_only, check = "is_staff")]
+#[poise::command(slash_command, guild_only, check = "super::access::is_staff")]
 async fn unanswered(
     ctx: Context<'_>,
     #[description = "How many days back (default 30)"]
@@ -208,7 +206,7 @@ async fn unanswered(
 }
 
 /// Helpful and not-helpful votes per answer, worst first
-#[poise::command(slash_command, guild_only, check = "is_staff")]
+#[poise::command(slash_command, guild_only, check = "super::access::is_staff")]
 async fn feedback(ctx: Context<'_>) -> Result<(), DiscordError> {
     ctx.defer_ephemeral().await?;
     let records = std::sync::Arc::clone(&ctx.data().records);
@@ -225,32 +223,6 @@ async fn feedback(ctx: Context<'_>) -> Result<(), DiscordError> {
         ));
     }
     private(ctx, text).await
-}
-
-/// Whether the member may use staff tools: Manage Server, or the staff role.
-pub(crate) fn member_is_staff(bot: &Bot, member: Option<&serenity::Member>) -> bool {
-    let Some(member) = member else {
-        return false;
-    };
-    let manages = member
-        .permissions
-        .is_some_and(|permissions| permissions.manage_guild() || permissions.administrator());
-    let has_role = bot
-        .settings
-        .staff
-        .role_id
-        .is_some_and(|role| member.roles.contains(&serenity::RoleId::new(role)));
-    manages || has_role
-}
-
-pub(crate) async fn is_staff(ctx: Context<'_>) -> Result<bool, DiscordError> {
-    let member = ctx.author_member().await;
-    Ok(member_is_staff(ctx.data(), member.as_deref()))
-}
-
-/// Tells a member the command is not for them (used by the error handler on a failed check).
-pub(crate) async fn refuse(ctx: Context<'_>) -> Result<(), DiscordError> {
-    private(ctx, STAFF_ONLY.to_string()).await
 }
 
 async fn private(ctx: Context<'_>, text: String) -> Result<(), DiscordError> {

@@ -10,7 +10,7 @@
 use poise::serenity_prelude as serenity;
 
 use super::format::{self, ButtonAction, MESSAGE_CHARS};
-use super::{Bot, Context, DiscordError, lock, staff};
+use super::{Bot, Context, DiscordError, access, lock};
 use crate::knowledge::same_heading;
 use crate::records::report::Gap;
 use crate::teach::Lesson;
@@ -61,7 +61,7 @@ fn pending_gap(gap: &Gap) -> PendingGap {
 }
 
 /// Link a question members asked to the section that answers it
-#[poise::command(slash_command, guild_only, check = "staff::is_staff")]
+#[poise::command(slash_command, guild_only, check = "access::is_staff")]
 pub(crate) async fn teach(
     ctx: Context<'_>,
     #[description = "A question from /kb unanswered"]
@@ -248,7 +248,7 @@ pub(crate) async fn on_press(
     action: ButtonAction,
 ) -> Result<(), DiscordError> {
     let member = press.user.id.get();
-    if !staff::member_is_staff(bot, press.member.as_ref()) {
+    if !access::member_is_staff(bot, press.member.as_ref()) {
         let refusal = serenity::CreateInteractionResponseMessage::new()
             .content("Sorry, only clinic staff can teach the bot.")
             .ephemeral(true)

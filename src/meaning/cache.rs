@@ -2,9 +2,14 @@
 //!
 //! A restart or a reload embeds only the texts it has not seen: each vector is stored under
 //! a hash of its text, in a file named after the model that made it, so new weights never
-//! reuse old vectors. The file holds the vectors of the current knowledge only (it is
-//! rewritten after each build that embedded something), so edits do not grow it forever. A
-//! damaged or foreign file is set aside with a warning: vectors can always be made again.
+//! reuse old vectors (and the files of other weights are deleted). The file holds the
+//! vectors of the current knowledge only (it is rewritten after each build that embedded
+//! something), so edits do not grow it forever; the vectors shipped beside the model are
+//! always at hand too, so a run on other knowledge never costs the bundled knowledge a new
+//! embedding. A checksum of the vectors guards the file: a damaged or foreign file is set
+//! aside with a warning, as vectors can always be made again. When the file cannot be
+//! written (a full disk), the new vectors stay in memory, so the next reload does not embed
+//! them again.
 
 use std::collections::HashMap;
 use std::io::{BufReader, Read};
@@ -15,8 +20,11 @@ use tracing::{info, warn};
 
 use super::{Embedder, MeaningError};
 
-/// The start of every cache file, with its layout's version.
-const MAGIC: &[u8; 8] = b"FQBVEC01";
+/// The start of every cache file, with its layout's version: the magic, the vectors' size
+/// and count, the SHA-256 of everything after the header, then the records.
+const MAGIC: &[u8; 8] = b"FQBVEC02";
+/// The header's length: magic, size, count, checksum.
+const HEADER: usize = 8 + 4 + 4 + 32;
 /// Texts embedded at a time, between two progress reports.
 const CHUNK: usize = 2_000;
 
@@ -48,18 +56,12 @@ impl VectorCache {
     /// The cache of `embedder`'s vectors of `collection` (the knowledge, or a benchmark's
     /// corpus) in `data_dir`; the file is read by each build.
     pub fn open(data_dir: &Path, collection: &str, embedder: &Embedder) -> VectorCache {
-        let path = data_dir
-            .join("embeddings")
-            .join(file_name(collection, embedder));
-        let memory = if path.is_file() {
-            HashMap::new()
-        } else {
-            seed(collection, embedder)
-        };
+        let folder = data_dir.join("embeddings");
+        forget_other_models(&folder, embedder);
         VectorCache {
-            path: Some(path),
+            path: Some(folder.join(file_name(collection, embedder))),
             dim: embedder.dim(),
-            memory,
+            memory: seed(collection, embedder),
         }
     }
 
@@ -141,20 +143,20 @@ impl VectorCache {
         if !missing.is_empty() {
             progress(missing.len(), missing.len());
         }
-        match &self.path {
-            Some(path) => {
-                if (usage.embedded > 0 || !file_read) && save(path, dim, &keys, &rows) {
-                    // The file holds them all now, seed included.
-                    self.memory = HashMap::new();
-                }
-            }
-            None => {
-                self.memory.clear();
-                for (index, key) in keys.iter().enumerate() {
-                    self.memory
-                        .entry(*key)
-                        .or_insert_with(|| rows[index * dim..(index + 1) * dim].into());
-                }
+        let kept = match &self.path {
+            // Nothing new, and the file was read: it already holds them.
+            Some(_) if usage.embedded == 0 && file_read => true,
+            Some(path) => save(path, dim, &keys, &rows),
+            None => false,
+        };
+        if !kept {
+            // Without a file (in memory by design, or one that cannot be written), memory
+            // keeps them: the next build must not embed them again.
+            self.memory.clear();
+            for (index, key) in keys.iter().enumerate() {
+                self.memory
+                    .entry(*key)
+                    .or_insert_with(|| rows[index * dim..(index + 1) * dim].into());
             }
         }
         Ok((rows, usage))
@@ -166,16 +168,19 @@ impl VectorCache {
 fn save(path: &Path, dim: usize, keys: &[Key], rows: &[f32]) -> bool {
     let mut seen = std::collections::HashSet::new();
     let distinct: Vec<usize> = (0..keys.len()).filter(|&i| seen.insert(keys[i])).collect();
-    let mut bytes = Vec::with_capacity(16 + distinct.len() * (16 + 4 * dim));
+    let mut bytes = Vec::with_capacity(HEADER + distinct.len() * (16 + 4 * dim));
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&(dim as u32).to_le_bytes());
     bytes.extend_from_slice(&(distinct.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(&[0u8; 32]);
     for &index in &distinct {
         bytes.extend_from_slice(&keys[index]);
         for value in &rows[index * dim..(index + 1) * dim] {
             bytes.extend_from_slice(&value.to_le_bytes());
         }
     }
+    let checksum = Sha256::digest(&bytes[HEADER..]);
+    bytes[16..HEADER].copy_from_slice(&checksum);
     let written = path
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)
@@ -195,6 +200,26 @@ fn save(path: &Path, dim: usize, keys: &[Key], rows: &[f32]) -> bool {
 /// `COLLECTION.MODEL-ID.vectors`: vectors of one collection, made by one model's weights.
 fn file_name(collection: &str, embedder: &Embedder) -> String {
     format!("{collection}.{}.vectors", embedder.id())
+}
+
+/// Deletes the cache files in `folder` made by other weights than `embedder`'s: they can
+/// never be used again, and a large FAQ's are as large as its index.
+fn forget_other_models(folder: &Path, embedder: &Embedder) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    let own = format!(".{}.vectors", embedder.id());
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".vectors") && !name.ends_with(&own) {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => info!(file = %name, "deleted the vectors of other model weights"),
+                Err(err) => {
+                    warn!(file = %name, %err, "cannot delete the vectors of other model weights")
+                }
+            }
+        }
+    }
 }
 
 /// The vectors shipped beside the model for `collection` (the bundled knowledge's, so that a
@@ -222,21 +247,25 @@ fn key(text: &str) -> Key {
     key
 }
 
-/// Reads a cache file record by record, handing each vector to `each`; stops at the first
-/// damage, after the records before it.
+/// Reads a cache file record by record, handing each vector to `each`, once its checksum
+/// holds: a file that was damaged, or altered, gives none.
 fn read(path: &Path, dim: usize, each: &mut dyn FnMut(&Key, &[f32])) -> std::io::Result<()> {
     let damaged =
         |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
-    // Read record by record: the whole file at once would double the memory a large FAQ's
-    // vectors take while they are read.
-    let file = std::fs::File::open(path)?;
-    let length = file.metadata()?.len();
-    let mut file = BufReader::new(file);
-    let mut header = [0u8; 16];
-    file.read_exact(&mut header)
-        .map_err(|_| damaged("too short"))?;
+    // Read record by record, in two passes (the checksum, then the vectors): the whole file
+    // at once would double the memory a large FAQ's vectors take while they are read.
+    let open = || -> std::io::Result<(BufReader<std::fs::File>, u64, [u8; HEADER])> {
+        let file = std::fs::File::open(path)?;
+        let length = file.metadata()?.len();
+        let mut file = BufReader::new(file);
+        let mut header = [0u8; HEADER];
+        file.read_exact(&mut header)
+            .map_err(|_| damaged("too short"))?;
+        Ok((file, length, header))
+    };
+    let (mut file, length, header) = open()?;
     if &header[..8] != MAGIC {
-        return Err(damaged("not a faqbot vector cache"));
+        return Err(damaged("not a faqbot vector cache of this version"));
     }
     let stored_dim = u32::from_le_bytes([header[8], header[9], header[10], header[11]]) as usize;
     let count = u32::from_le_bytes([header[12], header[13], header[14], header[15]]) as usize;
@@ -244,9 +273,15 @@ fn read(path: &Path, dim: usize, each: &mut dyn FnMut(&Key, &[f32])) -> std::io:
         return Err(damaged("made for vectors of another size"));
     }
     let entry = 16 + 4 * dim;
-    if length != 16 + count as u64 * entry as u64 {
+    if length != HEADER as u64 + count as u64 * entry as u64 {
         return Err(damaged("cut short or padded"));
     }
+    let mut digest = Sha256::new();
+    std::io::copy(&mut file, &mut digest)?;
+    if digest.finalize().as_slice() != &header[16..HEADER] {
+        return Err(damaged("its checksum does not match its vectors"));
+    }
+    let (mut file, _, _) = open()?;
     let mut record = vec![0u8; entry];
     let mut vector = vec![0.0_f32; dim];
     for _ in 0..count {
@@ -332,5 +367,85 @@ mod tests {
         let (vectors, usage) = cache.vectors(&embedder, &texts, &|_, _| {}).unwrap();
         assert_eq!(usage.embedded, 1);
         assert_eq!(vectors, embedder.embed("hot stones").unwrap());
+    }
+
+    /// Before: a well-formed cache with every value negated was trusted, and every question
+    /// was declined. The checksum catches a file that was altered.
+    #[test]
+    fn an_altered_cache_is_not_trusted() {
+        let embedder = embedder();
+        let data = tempfile::tempdir().unwrap();
+        let texts = vec!["hot stones".to_string(), "gift cards".to_string()];
+        let mut cache = VectorCache::open(data.path(), "knowledge", &embedder);
+        cache.vectors(&embedder, &texts, &|_, _| {}).unwrap();
+        let path = cache.path.clone().unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        // Every value's sign flipped: still numbers, still the right length.
+        for record in bytes[HEADER..].chunks_exact_mut(16 + 4 * embedder.dim()) {
+            for value in record[16..].chunks_exact_mut(4) {
+                value[3] ^= 0x80;
+            }
+        }
+        std::fs::write(&path, bytes).unwrap();
+        assert!(read(&path, embedder.dim(), &mut |_, _| {}).is_err());
+        let mut again = VectorCache::open(data.path(), "knowledge", &embedder);
+        let (vectors, usage) = again.vectors(&embedder, &texts, &|_, _| {}).unwrap();
+        assert_eq!(usage.embedded, 2);
+        assert_eq!(
+            vectors[..embedder.dim()],
+            embedder.embed("hot stones").unwrap()
+        );
+    }
+
+    /// Before: when the cache could not be saved (a full disk), every reload embedded every
+    /// passage again. The vectors stay in memory then.
+    #[test]
+    fn vectors_that_cannot_be_saved_are_kept_in_memory() {
+        let embedder = embedder();
+        let data = tempfile::tempdir().unwrap();
+        // A file where the cache's folder should be: nothing can be written there.
+        std::fs::write(data.path().join("embeddings"), b"in the way").unwrap();
+        let texts = vec!["hot stones".to_string(), "gift cards".to_string()];
+        let mut cache = VectorCache::open(data.path(), "knowledge", &embedder);
+        let (first, usage) = cache.vectors(&embedder, &texts, &|_, _| {}).unwrap();
+        assert_eq!(usage.embedded, 2);
+        let more = vec![texts[0].clone(), texts[1].clone(), "parking".to_string()];
+        let (second, usage) = cache.vectors(&embedder, &more, &|_, _| {}).unwrap();
+        assert_eq!(
+            usage,
+            CacheUse {
+                reused: 2,
+                embedded: 1
+            }
+        );
+        assert_eq!(first[..], second[..first.len()]);
+    }
+
+    /// Before: a cache made by other weights stayed on disk forever; and one run on other
+    /// knowledge made the next start embed all of the bundled knowledge again, the shipped
+    /// vectors being used only when no cache file existed.
+    #[test]
+    fn other_models_caches_go_and_the_shipped_vectors_always_count() {
+        let embedder = embedder();
+        let data = tempfile::tempdir().unwrap();
+        let folder = data.path().join("embeddings");
+        std::fs::create_dir_all(&folder).unwrap();
+        let old = folder.join("knowledge.all-minilm-l6-v2-000000000000.vectors");
+        std::fs::write(&old, b"old weights").unwrap();
+        let mut other = VectorCache::open(data.path(), "knowledge", &embedder);
+        assert!(!old.exists(), "the old model's cache is deleted");
+        other
+            .vectors(
+                &embedder,
+                &["a clinic's other text".to_string()],
+                &|_, _| {},
+            )
+            .unwrap();
+        assert!(other.path.as_ref().is_some_and(|p| p.exists()));
+        // The shipped vectors are there whatever the file holds.
+        let shipped = seed("knowledge", &embedder);
+        assert!(!shipped.is_empty());
+        let again = VectorCache::open(data.path(), "knowledge", &embedder);
+        assert_eq!(again.memory.len(), shipped.len());
     }
 }

@@ -18,54 +18,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 use tracing::{debug, error, info, warn};
 
-use super::{Asked, Channel, PassageVotes, Records, RecordsError, Vote, VoterKey};
+use crate::records::{Asked, PassageVotes, Records, RecordsError, Vote, VoterKey};
+
+mod reader;
+mod schema;
+
+pub use reader::RecordsReader;
+use reader::{read_unanswered, read_votes};
+use schema::*;
 
 /// The database file inside the data folder.
 pub const FILE_NAME: &str = "faqbot.sqlite3";
-
-/// The schema, one step per entry: entry `n` takes a database from `user_version` `n` to
-/// `n + 1`. Append new steps; never edit a released one, since files in the field already ran it.
-const MIGRATIONS: &[&str] = &[
-    // 1: the first schema. Times are unix seconds. There is deliberately no member id column
-    // anywhere: `voter` is the salted hash from `SqliteRecords::voter`.
-    "CREATE TABLE meta (
-        key   TEXT PRIMARY KEY,
-        value BLOB NOT NULL
-    );
-    CREATE TABLE questions (
-        id          INTEGER PRIMARY KEY,
-        asked_at    INTEGER NOT NULL,
-        channel     TEXT NOT NULL,
-        question    TEXT NOT NULL,
-        answered    INTEGER NOT NULL,
-        top_source  TEXT,
-        score       REAL,
-        not_helpful INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX questions_by_time ON questions (asked_at);
-    CREATE TABLE votes (
-        answer   INTEGER NOT NULL,
-        voter    INTEGER NOT NULL,
-        source   TEXT NOT NULL,
-        helpful  INTEGER NOT NULL,
-        voted_at INTEGER NOT NULL,
-        PRIMARY KEY (answer, voter)
-    ) WITHOUT ROWID;",
-    // 2: "Ask staff" marks, and questions staff have taught the bot to answer.
-    "ALTER TABLE questions ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE questions ADD COLUMN resolved INTEGER NOT NULL DEFAULT 0;",
-];
-
-/// How long a statement waits for another connection's lock (the writer thread, or a second
-/// faqbot process such as `faqbot report`) before failing. Writes are small batches, so a
-/// few seconds means something is wrong rather than busy.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Questions waiting for the writer. At a few questions a second this is many minutes of a
 /// stalled disk; past it, dropping a record (with a warning) is better than holding up
@@ -79,12 +48,6 @@ const BATCH: usize = 256;
 /// How often the writer deletes questions older than the retention. Retention is counted in
 /// days, so an hour late is close enough.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
-
-/// Salt length in bytes: as long as the SHA-256 block it is hashed with needs to be unguessable.
-const SALT_LEN: usize = 32;
-
-/// The key the salt is stored under in `meta`.
-const SALT_KEY: &str = "salt";
 
 /// Questions and votes in `<data_dir>/faqbot.sqlite3`.
 pub struct SqliteRecords {
@@ -298,288 +261,6 @@ impl Records for SqliteRecords {
     }
 }
 
-/// The records opened only to be read, as `faqbot report` does: read-only, so it never
-/// creates a database, changes its schema, makes a salt or deletes a question (retention
-/// belongs to the running bot alone), and it works on a read-only data folder.
-pub struct RecordsReader {
-    path: PathBuf,
-    conn: Connection,
-}
-
-impl RecordsReader {
-    /// Opens `data_dir/faqbot.sqlite3` read-only; a missing file is an error saying where it
-    /// was looked for.
-    pub fn open(data_dir: &Path) -> Result<RecordsReader, RecordsError> {
-        let path = data_dir.join(FILE_NAME);
-        if !path.is_file() {
-            return Err(RecordsError(format!(
-                "there are no question records in {}: the bot writes {FILE_NAME} there once it runs (check data_dir in faqbot.toml)",
-                data_dir.display()
-            )));
-        }
-        let conn = match open_read_only(&path, false) {
-            Ok(conn) => conn,
-            // WAL needs to create its shared-memory file beside the database; in a read-only
-            // folder no writer can be running, so the file is read as it stands.
-            Err(_) => open_read_only(&path, true)?,
-        };
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(|err| failed("cannot read the schema version of", &path, err))?;
-        let known = MIGRATIONS.len() as i64;
-        if version != known {
-            let what = if version > known {
-                "a newer faqbot wrote it: upgrade faqbot"
-            } else {
-                "an older faqbot wrote it: start the bot once to bring it up to date"
-            };
-            return Err(failed(
-                "cannot read",
-                &path,
-                format!("schema version {version}, this faqbot reads {known}; {what}"),
-            ));
-        }
-        Ok(RecordsReader { path, conn })
-    }
-
-    /// Like [`Records::unanswered`].
-    pub fn unanswered(&self, since: SystemTime) -> Result<Vec<Asked>, RecordsError> {
-        read_unanswered(&self.conn, &self.path, since)
-    }
-
-    /// Like [`Records::votes`].
-    pub fn votes(&self) -> Result<Vec<PassageVotes>, RecordsError> {
-        read_votes(&self.conn, &self.path)
-    }
-}
-
-/// A read-only connection; `immutable` also skips locking and the WAL's shared memory.
-fn open_read_only(path: &Path, immutable: bool) -> Result<Connection, RecordsError> {
-    use rusqlite::OpenFlags;
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
-    let uri = format!(
-        "file:{}?mode=ro{}",
-        uri_path(path),
-        if immutable { "&immutable=1" } else { "" }
-    );
-    let conn =
-        Connection::open_with_flags(uri, flags).map_err(|err| failed("cannot open", path, err))?;
-    conn.busy_timeout(BUSY_TIMEOUT)
-        .map_err(|err| failed("cannot configure", path, err))?;
-    // Opening is lazy: read once to find out whether the file can be read at all.
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
-        row.get::<_, i64>(0)
-    })
-    .map_err(|err| failed("cannot read", path, err))?;
-    Ok(conn)
-}
-
-/// `path` as the path part of an SQLite `file:` URI.
-fn uri_path(path: &Path) -> String {
-    let mut out = String::new();
-    for byte in path.to_string_lossy().bytes() {
-        match byte {
-            b'%' | b'?' | b'#' | b' ' => out.push_str(&format!("%{byte:02X}")),
-            _ => out.push(char::from(byte)),
-        }
-    }
-    out
-}
-
-/// Questions not answered or marked not helpful since `since`, oldest first. A row that
-/// cannot be read (an unknown channel, a wrong type) is skipped with a warning, so one bad
-/// row never hides the rest of the report.
-fn read_unanswered(
-    conn: &Connection,
-    path: &Path,
-    since: SystemTime,
-) -> Result<Vec<Asked>, RecordsError> {
-    let mut statement = conn
-        .prepare_cached(
-            "SELECT id, asked_at, channel, question, answered, top_source, score, not_helpful,
-                    escalated
-             FROM questions
-             WHERE (answered = 0 OR not_helpful = 1 OR escalated = 1) AND resolved = 0
-                   AND asked_at >= ?1
-             ORDER BY asked_at, id",
-        )
-        .map_err(|err| failed("cannot read", path, err))?;
-    let mut rows = statement
-        .query([unix_seconds(since)])
-        .map_err(|err| failed("cannot read", path, err))?;
-    let mut asked = Vec::new();
-    while let Some(row) = rows
-        .next()
-        .map_err(|err| failed("cannot read", path, err))?
-    {
-        let id: Option<i64> = row.get(0).ok();
-        match asked_of(row) {
-            Ok(question) => asked.push(question),
-            Err(err) => {
-                warn!(row = ?id, %err, path = %path.display(), "skipping a question record that cannot be read")
-            }
-        }
-    }
-    Ok(asked)
-}
-
-fn asked_of(row: &rusqlite::Row<'_>) -> Result<Asked, String> {
-    let get_err = |err: rusqlite::Error| err.to_string();
-    let channel: String = row.get(2).map_err(get_err)?;
-    Ok(Asked {
-        at: from_unix_seconds(row.get(1).map_err(get_err)?),
-        channel: channel_from_sql(&channel).ok_or(format!("unknown channel {channel:?}"))?,
-        question: row.get(3).map_err(get_err)?,
-        answered: row.get(4).map_err(get_err)?,
-        top_source: row.get(5).map_err(get_err)?,
-        score: row
-            .get::<_, Option<f64>>(6)
-            .map_err(get_err)?
-            .map(|score| score as f32),
-        not_helpful: row.get(7).map_err(get_err)?,
-        escalated: row.get(8).map_err(get_err)?,
-    })
-}
-
-/// Votes per passage; a row that cannot be read is skipped with a warning.
-fn read_votes(conn: &Connection, path: &Path) -> Result<Vec<PassageVotes>, RecordsError> {
-    let mut statement = conn
-        .prepare_cached(
-            "SELECT source, SUM(helpful), SUM(1 - helpful)
-             FROM votes GROUP BY source ORDER BY source",
-        )
-        .map_err(|err| failed("cannot read", path, err))?;
-    let mut rows = statement
-        .query([])
-        .map_err(|err| failed("cannot read", path, err))?;
-    let mut votes = Vec::new();
-    while let Some(row) = rows
-        .next()
-        .map_err(|err| failed("cannot read", path, err))?
-    {
-        let read = || -> rusqlite::Result<PassageVotes> {
-            Ok(PassageVotes {
-                source: row.get(0)?,
-                helpful: row.get(1)?,
-                not_helpful: row.get(2)?,
-            })
-        };
-        match read() {
-            Ok(passage) => votes.push(passage),
-            Err(err) => {
-                warn!(%err, path = %path.display(), "skipping a vote record that cannot be read")
-            }
-        }
-    }
-    Ok(votes)
-}
-
-/// "cannot open /x/faqbot.sqlite3: why".
-fn failed(what: &str, path: &Path, err: impl Display) -> RecordsError {
-    RecordsError(format!("{what} {}: {err}", path.display()))
-}
-
-/// A connection with the settings every connection needs.
-fn connect(path: &Path) -> Result<Connection, RecordsError> {
-    let conn = Connection::open(path).map_err(|err| failed("cannot open", path, err))?;
-    // Before anything else: switching to WAL takes a lock another process may hold.
-    conn.busy_timeout(BUSY_TIMEOUT)
-        .map_err(|err| failed("cannot configure", path, err))?;
-    // WAL lets reports read while the writer writes, and keeps the file whole when the
-    // process dies mid-write.
-    let mode: String = conn
-        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-        .map_err(|err| failed("cannot configure", path, err))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        // Some network file systems cannot share memory for WAL; records still work.
-        warn!(path = %path.display(), mode, "SQLite refused WAL mode");
-    }
-    // In WAL mode NORMAL is safe against process crashes; only a power cut can lose the last
-    // commits, which is acceptable for question statistics and saves an fsync per batch.
-    conn.pragma_update(None, "synchronous", "NORMAL")
-        .map_err(|err| failed("cannot configure", path, err))?;
-    Ok(conn)
-}
-
-/// Applies the migrations the file has not had yet, each in its own transaction.
-fn migrate(conn: &mut Connection, path: &Path) -> Result<(), RecordsError> {
-    let known = MIGRATIONS.len();
-    loop {
-        // IMMEDIATE: two processes opening a new file at once must not both run a step.
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|err| failed("cannot migrate", path, err))?;
-        let version: i64 = tx
-            .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(|err| failed("cannot read the schema version of", path, err))?;
-        let step = usize::try_from(version).map_err(|_| {
-            failed(
-                "cannot open",
-                path,
-                format!("the schema version {version} is invalid"),
-            )
-        })?;
-        if step > known {
-            return Err(RecordsError(format!(
-                "cannot open {}: it was written by a newer faqbot (schema version {version}, this \
-                 faqbot knows up to {known}); upgrade faqbot, or move the file away to start afresh",
-                path.display()
-            )));
-        }
-        let Some(sql) = MIGRATIONS.get(step) else {
-            return Ok(());
-        };
-        tx.execute_batch(sql).map_err(|err| {
-            failed(
-                &format!("cannot migrate to version {}", step + 1),
-                path,
-                err,
-            )
-        })?;
-        tx.pragma_update(None, "user_version", version + 1)
-            .map_err(|err| failed("cannot migrate", path, err))?;
-        tx.commit()
-            .map_err(|err| failed("cannot migrate", path, err))?;
-        info!(path = %path.display(), version = version + 1, "question records schema migrated");
-    }
-}
-
-/// The file's salt, created on first open.
-fn load_salt(conn: &Connection, path: &Path) -> Result<[u8; SALT_LEN], RecordsError> {
-    // Insert-if-absent, then read: two processes creating the file agree on one salt.
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
-        params![SALT_KEY, fresh_salt(path)?.as_slice()],
-    )
-    .map_err(|err| failed("cannot write the salt to", path, err))?;
-    let stored: Option<Vec<u8>> = conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [SALT_KEY], |row| {
-            row.get(0)
-        })
-        .optional()
-        .map_err(|err| failed("cannot read the salt from", path, err))?;
-    let stored = stored.unwrap_or_default();
-    <[u8; SALT_LEN]>::try_from(stored.as_slice()).map_err(|_| {
-        failed(
-            "cannot open",
-            path,
-            format!(
-                "the stored salt is damaged ({} bytes, expected {SALT_LEN})",
-                stored.len()
-            ),
-        )
-    })
-}
-
-/// Unpredictable bytes for a new salt, from the operating system.
-fn fresh_salt(path: &Path) -> Result<[u8; SALT_LEN], RecordsError> {
-    let mut salt = [0u8; SALT_LEN];
-    getrandom::fill(&mut salt).map_err(|err| failed("cannot make a salt for", path, err))?;
-    Ok(salt)
-}
-
 /// Deletes questions asked before `now - retention`; nothing without a retention.
 fn purge(conn: &Connection, path: &Path, retention: Option<Duration>) -> Result<(), RecordsError> {
     let Some(retention) = retention else {
@@ -678,43 +359,11 @@ fn write_batch(conn: &Connection, batch: &[Asked]) -> rusqlite::Result<()> {
     }
     tx.commit()
 }
-
-fn channel_to_sql(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Command => "command",
-        Channel::Mention => "mention",
-        Channel::HelpChannel => "help_channel",
-    }
-}
-
-fn channel_from_sql(text: &str) -> Option<Channel> {
-    match text {
-        "command" => Some(Channel::Command),
-        "mention" => Some(Channel::Mention),
-        "help_channel" => Some(Channel::HelpChannel),
-        _ => None,
-    }
-}
-
-/// SQLite integers are signed; ids and hashes use all 64 bits, so keep the bits, not the value.
-fn as_sql_integer(value: u64) -> i64 {
-    i64::from_ne_bytes(value.to_ne_bytes())
-}
-
-/// Seconds since 1970; times before it (a wrong clock) count as 1970.
-fn unix_seconds(at: SystemTime) -> i64 {
-    at.duration_since(UNIX_EPOCH).map_or(0, |since| {
-        i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
-    })
-}
-
-fn from_unix_seconds(seconds: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).unwrap_or(0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::Channel;
+    use std::time::UNIX_EPOCH;
 
     use std::process::{Command, Stdio};
 
