@@ -28,6 +28,11 @@ use crate::search::{Engine, SearchError};
 /// Edits arrive as bursts of file events (an editor writes, renames, touches); waiting this
 /// long after the last one reloads once, and well within "a couple of seconds".
 const DEBOUNCE: Duration = Duration::from_millis(400);
+/// New texts a watched reload embeds before swapping its index in: about a second's work.
+/// With more (a large export just dropped in, minutes of embedding), the new index answers
+/// by words alone at once and the embedding goes on in the background, so a file added
+/// meanwhile is answered in seconds, not after it.
+const EMBED_IN_PLACE: usize = 64;
 
 /// Reloading failed as a whole (the folder vanished, the index could not be built). The
 /// previous knowledge keeps serving.
@@ -92,6 +97,27 @@ pub struct LiveKnowledge {
     state: Mutex<State>,
     /// One reload at a time: two overlapping reloads could swap in the older one last.
     reloading: Mutex<()>,
+    /// Counts the indexes swapped in: a background embedding swaps its index in only if no
+    /// reload came after the one it embeds for.
+    generation: std::sync::atomic::AtomicU64,
+}
+
+/// What reading the folder gave: the documents that answer (good, or their last good
+/// version), the synonyms, and what to report.
+struct Read {
+    diagnostics: Vec<Diagnostic>,
+    good: BTreeMap<String, Document>,
+    synonyms: Synonyms,
+    serving_last_good: Vec<String>,
+}
+
+impl Read {
+    fn passages(&self) -> Vec<crate::knowledge::Passage> {
+        self.good
+            .values()
+            .flat_map(|d| d.passages.iter().cloned())
+            .collect()
+    }
 }
 
 struct State {
@@ -135,6 +161,7 @@ impl LiveKnowledge {
                 },
             }),
             reloading: Mutex::new(()),
+            generation: std::sync::atomic::AtomicU64::new(0),
         };
         live.reload()?;
         Ok(live)
@@ -155,82 +182,181 @@ impl LiveKnowledge {
         lock(&self.state).status.clone()
     }
 
-    /// Reads the folder again and swaps in a new index. Files with errors keep their last
-    /// good version; a broken synonyms file keeps the last good synonyms.
+    /// Reads the folder again and swaps in a new index, embedding what it must first. Files
+    /// with errors keep their last good version; a broken synonyms file keeps the last good
+    /// synonyms.
     pub fn reload(&self) -> Result<Status, ReloadError> {
         let _one_at_a_time = lock(&self.reloading);
         let _span = info_span!("reload", dir = %self.dir.display()).entered();
-        let base = KnowledgeBase::load_settled(&self.dir, DEBOUNCE)?;
-        let (good, synonyms, serving_last_good) = {
-            let state = lock(&self.state);
-            let broken: Vec<&str> = base
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| d.path.as_str())
-                .collect();
-            let mut good: BTreeMap<String, Document> = base
-                .documents
-                .iter()
-                .map(|document| (document.source.clone(), document.clone()))
-                .collect();
-            let mut serving_last_good = Vec::new();
-            for path in &broken {
-                if let Some(previous) = state.good.get(*path) {
-                    good.insert((*path).to_string(), previous.clone());
-                    serving_last_good.push((*path).to_string());
-                }
-            }
-            // A sub-folder that cannot be listed keeps its files' last good versions too.
-            let unlistable = base.diagnostics.iter().filter_map(|d| match d.problem {
-                Problem::UnreadableFolder(_) => Some(format!("{}/", d.path)),
-                _ => None,
-            });
-            for folder in unlistable {
-                for (path, previous) in state.good.range(folder.clone()..) {
-                    if !path.starts_with(&folder) {
-                        break;
-                    }
-                    good.insert(path.clone(), previous.clone());
-                    serving_last_good.push(path.clone());
-                }
-            }
-            let synonyms = if broken.contains(&SYNONYMS_FILE) {
-                state.synonyms.clone()
-            } else {
-                base.synonyms.clone()
-            };
-            serving_last_good.dedup();
-            (good, synonyms, serving_last_good)
-        };
-        let passages = good
-            .values()
-            .flat_map(|d| d.passages.iter().cloned())
-            .collect();
+        let read = self.read()?;
         // Embedding new passages takes a while on a large export; the old index answers
         // meanwhile.
-        let engine =
-            Engine::build_with(passages, &synonyms, self.semantic.as_deref(), &log_progress)?;
-        let mut diagnostics = base.diagnostics.clone();
+        let engine = Engine::build_with(
+            read.passages(),
+            &read.synonyms,
+            self.semantic.as_deref(),
+            &log_progress,
+        )?;
+        let meaning = self.meaning_of(&engine);
+        Ok(self.swap(read, engine, meaning))
+    }
+
+    /// [`LiveKnowledge::reload`] as the watcher does it: when the new index needs more than
+    /// [`EMBED_IN_PLACE`] texts embedded (or another embedding is under way), it answers by
+    /// words alone at once and says so (`true`): [`LiveKnowledge::catch_up`] does the rest.
+    fn reload_or_defer(&self) -> Result<(Status, bool), ReloadError> {
+        let _one_at_a_time = lock(&self.reloading);
+        let _span = info_span!("reload", dir = %self.dir.display()).entered();
+        let read = self.read()?;
+        let passages = read.passages();
+        if let Some(semantic) = &self.semantic {
+            let missing = semantic.missing(&passages);
+            if missing.is_none_or(|missing| missing > EMBED_IN_PLACE) {
+                let engine = Engine::build(passages, &read.synonyms)?;
+                let waiting = MeaningStatus::CatchingUp(missing.unwrap_or_default());
+                info!(
+                    texts = missing,
+                    "new texts to embed; answering by words meanwhile"
+                );
+                return Ok((self.swap(read, engine, waiting), true));
+            }
+        }
+        let engine = Engine::build_with(
+            passages,
+            &read.synonyms,
+            self.semantic.as_deref(),
+            &log_progress,
+        )?;
+        let meaning = self.meaning_of(&engine);
+        Ok((self.swap(read, engine, meaning), false))
+    }
+
+    /// Embeds what the newest reload left to do and swaps in its index by meaning; when a
+    /// newer reload came meanwhile, goes on with that one (the vectors made so far are kept).
+    fn catch_up(&self) -> Result<Status, ReloadError> {
+        loop {
+            let (generation, passages, synonyms) = {
+                let state = lock(&self.state);
+                // A reload since embedded in place: nothing is left to do.
+                if !matches!(state.status.meaning, MeaningStatus::CatchingUp(_)) {
+                    return Ok(state.status.clone());
+                }
+                let passages: Vec<crate::knowledge::Passage> = state
+                    .good
+                    .values()
+                    .flat_map(|d| d.passages.iter().cloned())
+                    .collect();
+                (self.generation(), passages, state.synonyms.clone())
+            };
+            let engine =
+                Engine::build_with(passages, &synonyms, self.semantic.as_deref(), &log_progress)?;
+            let _one_at_a_time = lock(&self.reloading);
+            if self.generation() != generation {
+                continue;
+            }
+            let meaning = self.meaning_of(&engine);
+            let status = {
+                let mut state = lock(&self.state);
+                state.status.passages = engine.passages().len();
+                state.status.meaning = meaning;
+                state.status.reloaded_at = SystemTime::now();
+                state.status.clone()
+            };
+            self.engine.store(Arc::new(engine));
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            info!(
+                passages = status.passages,
+                "knowledge reloaded, by meaning too"
+            );
+            return Ok(status);
+        }
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// What matching by meaning is for `engine`: as loaded, unless its passages could not be
+    /// embedded.
+    fn meaning_of(&self, engine: &Engine) -> MeaningStatus {
+        match (&self.meaning, engine.matches_meaning()) {
+            (MeaningStatus::On(_), false) => {
+                MeaningStatus::Broken("the passages could not be embedded (see the log)".into())
+            }
+            (status, _) => status.clone(),
+        }
+    }
+
+    /// Reads the folder: its documents, each bad one replaced by its last good version.
+    fn read(&self) -> Result<Read, ReloadError> {
+        let base = KnowledgeBase::load_settled(&self.dir, DEBOUNCE)?;
+        let state = lock(&self.state);
+        let broken: Vec<&str> = base
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.path.as_str())
+            .collect();
+        let mut good: BTreeMap<String, Document> = base
+            .documents
+            .iter()
+            .map(|document| (document.source.clone(), document.clone()))
+            .collect();
+        let mut serving_last_good = Vec::new();
+        for path in &broken {
+            if let Some(previous) = state.good.get(*path) {
+                good.insert((*path).to_string(), previous.clone());
+                serving_last_good.push((*path).to_string());
+            }
+        }
+        // A sub-folder that cannot be listed keeps its files' last good versions too.
+        let unlistable = base.diagnostics.iter().filter_map(|d| match d.problem {
+            Problem::UnreadableFolder(_) => Some(format!("{}/", d.path)),
+            _ => None,
+        });
+        for folder in unlistable {
+            for (path, previous) in state.good.range(folder.clone()..) {
+                if !path.starts_with(&folder) {
+                    break;
+                }
+                good.insert(path.clone(), previous.clone());
+                serving_last_good.push(path.clone());
+            }
+        }
+        let synonyms = if broken.contains(&SYNONYMS_FILE) {
+            state.synonyms.clone()
+        } else {
+            base.synonyms.clone()
+        };
+        serving_last_good.dedup();
+        Ok(Read {
+            diagnostics: base.diagnostics,
+            good,
+            synonyms,
+            serving_last_good,
+        })
+    }
+
+    /// Swaps in `engine`, built from `read`, and makes its status the current one.
+    fn swap(&self, read: Read, engine: Engine, meaning: MeaningStatus) -> Status {
+        let mut diagnostics = read.diagnostics;
         diagnostics.extend(engine.diagnostics().iter().cloned());
         let status = Status {
-            files: good.len(),
+            files: read.good.len(),
             passages: engine.passages().len(),
             reloaded_at: SystemTime::now(),
             diagnostics,
-            serving_last_good,
-            due_for_review: self.due_for_review(&good),
-            meaning: match (&self.meaning, engine.matches_meaning()) {
-                (MeaningStatus::On(_), false) => {
-                    MeaningStatus::Broken("the passages could not be embedded (see the log)".into())
-                }
-                (status, _) => status.clone(),
-            },
+            serving_last_good: read.serving_last_good,
+            due_for_review: self.due_for_review(&read.good),
+            meaning,
         };
         self.engine.store(Arc::new(engine));
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut state = lock(&self.state);
-        state.good = good;
-        state.synonyms = synonyms;
+        state.good = read.good;
+        state.synonyms = read.synonyms;
         state.status = status.clone();
         info!(
             files = status.files,
@@ -238,7 +364,7 @@ impl LiveKnowledge {
             errors = status.errors().count(),
             "knowledge reloaded"
         );
-        Ok(status)
+        status
     }
 
     fn due_for_review(
@@ -258,28 +384,69 @@ impl LiveKnowledge {
             .collect()
     }
 
-    /// Watches the folder and reloads after every change; `on_reload` hears each outcome
-    /// (on the watcher's thread). The watch stops when the returned value is dropped.
+    /// Watches the folder and reloads after every change; `on_reload` hears each outcome (on
+    /// threads of the watch's own). Reloads run one after another on a thread of their own,
+    /// so the watcher never waits for one; changes made during a reload are read by the next.
+    /// A reload with many texts to embed answers by words at once and embeds on another
+    /// thread (see [`EMBED_IN_PLACE`]). The watch stops when the returned value is dropped.
     pub fn watch(
         self: &Arc<Self>,
-        on_reload: impl Fn(Result<Status, ReloadError>) + Send + 'static,
+        on_reload: impl Fn(Result<Status, ReloadError>) + Send + Sync + 'static,
     ) -> Result<KnowledgeWatcher, ReloadError> {
-        let live = Arc::clone(self);
+        let on_reload = Arc::new(on_reload);
         let watch_error = |err: notify_debouncer_full::notify::Error| ReloadError::Watch {
             path: self.dir.clone(),
             message: err.to_string(),
         };
+        let spawn_error = |err: std::io::Error| ReloadError::Watch {
+            path: self.dir.clone(),
+            message: err.to_string(),
+        };
+        let (changes, changed) = std::sync::mpsc::channel::<()>();
+        let (embeds, embed_wanted) = std::sync::mpsc::channel::<()>();
+        let (live, report) = (Arc::clone(self), Arc::clone(&on_reload));
+        std::thread::Builder::new()
+            .name("faqbot-reload".into())
+            .spawn(move || {
+                // Ends when the watch is dropped (the last sender goes with the debouncer).
+                while changed.recv().is_ok() {
+                    // Changes that came during the last reload: one reload reads them all.
+                    while changed.try_recv().is_ok() {}
+                    match live.reload_or_defer() {
+                        Ok((status, deferred)) => {
+                            report(Ok(status));
+                            if deferred {
+                                let _ = embeds.send(());
+                            }
+                        }
+                        Err(err) => report(Err(err)),
+                    }
+                }
+            })
+            .map_err(spawn_error)?;
+        let (live, report) = (Arc::clone(self), on_reload);
+        std::thread::Builder::new()
+            .name("faqbot-embed".into())
+            .spawn(move || {
+                while embed_wanted.recv().is_ok() {
+                    while embed_wanted.try_recv().is_ok() {}
+                    report(live.catch_up());
+                }
+            })
+            .map_err(spawn_error)?;
         let mut debouncer = notify_debouncer_full::new_debouncer(
             DEBOUNCE,
             None,
             move |events: notify_debouncer_full::DebounceEventResult| match events {
                 Ok(events) if !events.iter().any(|event| is_change(&event.kind)) => {}
-                Ok(_) => on_reload(live.reload()),
+                Ok(_) => {
+                    let _ = changes.send(());
+                }
                 Err(errors) => {
                     for err in errors {
                         warn!(%err, "watching the knowledge folder");
                     }
-                    on_reload(live.reload());
+                    let _ = changes.send(());
                 }
             },
         )

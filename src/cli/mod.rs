@@ -241,6 +241,7 @@ fn run_bot(mut settings: Settings, args: RunArgs) -> Result<ExitCode> {
     let (semantic, meaning) = Semantic::load_reported(&settings.semantic, Some(&settings.data_dir));
     match &meaning {
         MeaningStatus::On(model) => tracing::info!(%model, "matching by meaning"),
+        MeaningStatus::CatchingUp(texts) => tracing::info!(texts, "embedding new texts"),
         MeaningStatus::Off => tracing::info!("matching by words only (semantic.enabled = false)"),
         MeaningStatus::Broken(why) => tracing::warn!("matching by words only: {why}"),
     }

@@ -163,6 +163,24 @@ impl VectorCache {
     }
 }
 
+impl VectorCache {
+    /// How many of `texts` (distinct) this cache lacks: what [`VectorCache::vectors`] would
+    /// embed.
+    pub fn missing(&self, texts: &[String]) -> usize {
+        let mut wanted: std::collections::HashSet<Key> = texts.iter().map(|t| key(t)).collect();
+        wanted.retain(|key| !self.memory.contains_key(key));
+        if let Some(path) = &self.path
+            && !wanted.is_empty()
+        {
+            // A file that cannot be read counts as empty: its vectors would be made again.
+            let _ = read(path, self.dim, &mut |key, _| {
+                wanted.remove(key);
+            });
+        }
+        wanted.len()
+    }
+}
+
 /// Writes the vectors of `keys` (rows of `rows`, each once) to `path`, atomically; a failure
 /// only costs embedding again next time. Says whether it was written.
 fn save(path: &Path, dim: usize, keys: &[Key], rows: &[f32]) -> bool {

@@ -263,6 +263,9 @@ pub struct Semantic {
 pub enum MeaningStatus {
     /// Matching by meaning, with this model.
     On(String),
+    /// Embedding this many new texts of the knowledge (a large export just added): answers
+    /// match by words alone until it is done, so that new files answer at once.
+    CatchingUp(usize),
     /// Turned off in the config (`semantic.enabled = false`).
     Off,
     /// The model could not be loaded: by words alone, and this is why.
@@ -273,6 +276,10 @@ impl std::fmt::Display for MeaningStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             MeaningStatus::On(model) => write!(f, "on (model {model})"),
+            MeaningStatus::CatchingUp(texts) => write!(
+                f,
+                "embedding {texts} new texts; answers match words alone until it is done"
+            ),
             MeaningStatus::Off => {
                 f.write_str("off (semantic.enabled = false): answers match words only")
             }
@@ -322,6 +329,17 @@ impl Semantic {
     /// The embedder.
     pub fn embedder(&self) -> std::sync::Arc<Embedder> {
         std::sync::Arc::clone(&self.embedder)
+    }
+
+    /// How many of `passages`' texts would have to be embedded; `None` while another build
+    /// is embedding (it holds the cache).
+    pub fn missing(&self, passages: &[crate::knowledge::Passage]) -> Option<usize> {
+        let cache = match self.cache.try_lock() {
+            Ok(cache) => cache,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        Some(PassageVectors::missing(&cache, passages))
     }
 
     /// The vectors of `passages`, embedding only those the cache does not hold; `progress`

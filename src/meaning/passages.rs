@@ -43,43 +43,24 @@ impl PassageVectors {
         passages: &[Passage],
         progress: &dyn Fn(usize, usize),
     ) -> Result<(PassageVectors, CacheUse), MeaningError> {
-        let mut texts: Vec<String> = passages.iter().map(content_text).collect();
-        let mut rows: HashMap<String, u32> = HashMap::new();
-        let mut wordings_of = Vec::with_capacity(passages.len());
-        let mut aliases_of = Vec::with_capacity(passages.len());
-        let mut row_of = |wordings: &mut dyn Iterator<Item = &String>| {
-            let mut own = Vec::new();
-            for wording in wordings {
-                let next = rows.len() as u32;
-                let row = *rows
-                    .entry(wording.trim().to_lowercase())
-                    .or_insert_with(|| {
-                        texts.push(wording.clone());
-                        next
-                    });
-                if !own.contains(&row) {
-                    own.push(row);
-                }
-            }
-            own
-        };
-        for passage in passages {
-            wordings_of.push(row_of(
-                &mut passage.heading.iter().chain(&passage.alternative_questions),
-            ));
-            aliases_of.push(row_of(&mut passage.aliases.iter()));
-        }
+        let layout = Layout::of(passages);
         // The texts are the passages, then the wordings: the rows come in that order.
-        let (rows, usage) = cache.vectors(embedder, &texts, progress)?;
+        let (rows, usage) = cache.vectors(embedder, &layout.texts, progress)?;
         Ok((
             PassageVectors {
                 dim: embedder.dim(),
                 rows,
-                wordings_of,
-                aliases_of,
+                wordings_of: layout.wordings_of,
+                aliases_of: layout.aliases_of,
             },
             usage,
         ))
+    }
+
+    /// How many of `passages`' texts `cache` lacks: what [`PassageVectors::build`] would
+    /// embed.
+    pub fn missing(cache: &VectorCache, passages: &[Passage]) -> usize {
+        cache.missing(&Layout::of(passages).texts)
     }
 
     /// How many passages there are vectors for.
@@ -118,6 +99,50 @@ impl PassageVectors {
                 alias: closest(aliases),
             })
             .collect()
+    }
+}
+
+/// The texts to embed for some passages, in row order (each passage's whole text, then each
+/// distinct wording once), and which wording rows belong to each passage.
+struct Layout {
+    texts: Vec<String>,
+    wordings_of: Vec<Vec<u32>>,
+    aliases_of: Vec<Vec<u32>>,
+}
+
+impl Layout {
+    fn of(passages: &[Passage]) -> Layout {
+        let mut texts: Vec<String> = passages.iter().map(content_text).collect();
+        let mut rows: HashMap<String, u32> = HashMap::new();
+        let mut wordings_of = Vec::with_capacity(passages.len());
+        let mut aliases_of = Vec::with_capacity(passages.len());
+        let mut row_of = |wordings: &mut dyn Iterator<Item = &String>| {
+            let mut own = Vec::new();
+            for wording in wordings {
+                let next = rows.len() as u32;
+                let row = *rows
+                    .entry(wording.trim().to_lowercase())
+                    .or_insert_with(|| {
+                        texts.push(wording.clone());
+                        next
+                    });
+                if !own.contains(&row) {
+                    own.push(row);
+                }
+            }
+            own
+        };
+        for passage in passages {
+            wordings_of.push(row_of(
+                &mut passage.heading.iter().chain(&passage.alternative_questions),
+            ));
+            aliases_of.push(row_of(&mut passage.aliases.iter()));
+        }
+        Layout {
+            texts,
+            wordings_of,
+            aliases_of,
+        }
     }
 }
 

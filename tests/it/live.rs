@@ -46,7 +46,17 @@ fn watched(files: &[(&str, &[u8])]) -> Watched {
 impl Watched {
     /// Waits for reloads until one satisfies `done`.
     fn until(&self, what: &str, done: impl Fn(&Status, &LiveKnowledge) -> bool) -> Status {
-        let deadline = std::time::Instant::now() + WAIT;
+        self.until_within(WAIT, what, done)
+    }
+
+    /// [`Watched::until`], waiting up to `wait`.
+    fn until_within(
+        &self,
+        wait: Duration,
+        what: &str,
+        done: impl Fn(&Status, &LiveKnowledge) -> bool,
+    ) -> Status {
+        let deadline = std::time::Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             let status = self
@@ -408,4 +418,83 @@ fn atomic_writes_at_the_same_time_each_leave_a_whole_file() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, vec!["hours.md"], "no temporary file is left");
+}
+
+/// Before: a reload ran on the watcher's own thread, so while a large export's first
+/// embedding ran (21 minutes in one probe), a file added meanwhile went unanswered until it
+/// was over. Now the large reload answers by words at once and embeds in the background; a
+/// file added meanwhile is answered within its own reload, and the newest knowledge is
+/// answered by meaning as soon as its vectors are ready.
+#[test]
+fn a_file_added_during_a_long_embedding_is_answered_at_once() {
+    let dir = folder(&[("parking.md", STABLE)]);
+    let semantic = crate::support::own_semantic();
+    let model = semantic.embedder().id().to_string();
+    let live = Arc::new(
+        LiveKnowledge::load_with(
+            dir.path(),
+            365,
+            Some(semantic),
+            faqbot::meaning::MeaningStatus::On(model),
+        )
+        .expect("loads"),
+    );
+    let (sender, reloads) = mpsc::channel();
+    let _watcher = live
+        .watch(move |status| {
+            let _ = sender.send(status.expect("reload works"));
+        })
+        .expect("watches");
+    let w = Watched {
+        dir,
+        live,
+        reloads,
+        _watcher,
+    };
+    // A large export: hundreds of passages and questions to embed, far more than a reload
+    // embeds in place.
+    let rows: String = (0..600)
+        .map(|n| {
+            format!(
+                "{{\"question\": \"What is treatment {n} like?\", \"answer\": \"Treatment {n} is a calm session in which the therapist works slowly on the shoulders, the back and the legs, checking the pressure with you, for about an hour, after a short chat about how you feel today and what you would like.\"}}\n"
+            )
+        })
+        .collect();
+    w.write("treatments.jsonl", rows.as_bytes());
+    let catching_up = |status: &Status| {
+        matches!(
+            status.meaning,
+            faqbot::meaning::MeaningStatus::CatchingUp(_)
+        )
+    };
+    let big = w.until("the export, by words first", |status, _| {
+        status.files == 2 && catching_up(status)
+    });
+    assert!(big.passages > 600);
+    assert!(!w.live.engine().matches_meaning(), "by words meanwhile");
+    w.write(
+        "candles.md",
+        b"## Do you sell candles?\n\nYes, scented candles at the front desk.\n",
+    );
+    w.until(
+        "the new file while the export still embeds",
+        |status, live| {
+            status.files == 3
+                && catching_up(status)
+                && best_text(live, "do you sell candles")
+                    .is_some_and(|text| text.contains("scented"))
+        },
+    );
+    // Then everything by meaning, the newest file included: the embedding's own time, which a
+    // loaded machine stretches.
+    let done = w.until_within(
+        Duration::from_secs(600),
+        "all of it by meaning",
+        |status, live| {
+            matches!(status.meaning, faqbot::meaning::MeaningStatus::On(_))
+                && live.engine().matches_meaning()
+        },
+    );
+    assert_eq!(done.files, 3);
+    assert!(best_text(&w.live, "do you sell candles").is_some_and(|text| text.contains("scented")));
 }
