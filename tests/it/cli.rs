@@ -944,3 +944,133 @@ fn a_run_on_other_knowledge_costs_the_bundled_knowledge_no_embedding() {
         .stderr(contains("passage vectors ready"))
         .stderr(contains(" embedded=0"));
 }
+
+/// Before: a file starting with a byte-order mark, or written with lone CR line endings,
+/// lost its front matter when taught (a second block went above it); a comment after a
+/// one-line entry was dropped; a wording with DEL or U+FFFE was refused, blaming the file;
+/// a heading over 300 characters could not be taught. Through the real binary, each keeps
+/// every other byte and reads back with its front matter whole.
+#[test]
+fn teaching_keeps_marks_line_endings_comments_and_odd_characters() {
+    let long = format!("Is there parking {}?", "near the clinic ".repeat(25));
+    let bom = "\u{feff}---\ntitle: Parking\ntags: [car]\nlast_reviewed: 2026-11-01\nquestions:\n  \"Is there parking?\": car park  # staff note\n---\n\n## Is there parking?\n\nYes.\n";
+    let cr = "---\rtitle: Hours\rtags: [open]\r---\r\r## When are you open?\r\rAt nine.\r";
+    let dir = folder(&[
+        ("knowledge/parking.md", bom.as_bytes()),
+        ("knowledge/hours.md", cr.as_bytes()),
+        (
+            "knowledge/long.md",
+            format!("## {long}\n\nBehind the clinic.\n").as_bytes(),
+        ),
+    ]);
+    teach(
+        dir.path(),
+        "where do i park \u{7f}\u{fffe}",
+        "parking.md#Is there parking?",
+        "knowledge",
+    )
+    .success();
+    teach(
+        dir.path(),
+        "what time do you open",
+        "hours.md#When are you open?",
+        "knowledge",
+    )
+    .success();
+    teach(
+        dir.path(),
+        "is there a car park",
+        &format!("long.md#{long}"),
+        "knowledge",
+    )
+    .success();
+    let parking = std::fs::read_to_string(dir.path().join("knowledge/parking.md")).unwrap();
+    assert!(
+        parking.starts_with("\u{feff}---\ntitle: Parking\ntags: [car]\n"),
+        "{parking:?}"
+    );
+    assert!(parking.contains("  # staff note\n"), "{parking:?}");
+    assert_eq!(
+        parking.matches("---\n").count(),
+        2,
+        "one front matter: {parking:?}"
+    );
+    let hours = std::fs::read_to_string(dir.path().join("knowledge/hours.md")).unwrap();
+    assert!(
+        !hours.contains('\n') && hours.starts_with("---\rtitle: Hours\rtags: [open]\r"),
+        "{hours:?}"
+    );
+    // Everything still loads, with its tags, and answers the taught wordings.
+    faqbot(dir.path())
+        .args(["check", "knowledge"])
+        .assert()
+        .success();
+    let base = faqbot::knowledge::KnowledgeBase::load(&dir.path().join("knowledge")).unwrap();
+    let tags: Vec<&Vec<String>> = base.documents.iter().map(|d| &d.tags).collect();
+    assert!(tags.contains(&&vec!["car".to_string()]) && tags.contains(&&vec!["open".to_string()]));
+    let wordings: Vec<String> = base
+        .passages()
+        .flat_map(|p| p.alternative_questions.clone())
+        .collect();
+    for taught in [
+        "where do i park \u{7f}\u{fffe}",
+        "what time do you open",
+        "is there a car park",
+    ] {
+        assert!(
+            wordings.iter().any(|w| w == taught),
+            "{taught:?} in {wordings:?}"
+        );
+    }
+}
+
+/// Before: "what are your opening hours?" answered "Our opening hours are:" and nothing more,
+/// and "how do I book a massage?" said "in three ways:" and listed one.
+#[test]
+fn members_never_see_a_lead_in_without_its_list() {
+    let dir = tempfile::tempdir().unwrap();
+    for question in ["what are your opening hours?", "how do I book a massage?"] {
+        let output = faqbot(dir.path())
+            .args(["ask", "--top", "1", "--knowledge"])
+            .arg(bundled_knowledge())
+            .arg(question)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            !text.contains("hours are:") && !text.contains("three ways:"),
+            "{text}"
+        );
+        assert!(!text.contains("{{"), "{text}");
+    }
+}
+
+/// Before: a `config.json` with `num_attention_heads: 0` panicked in the model code (exit
+/// 101). It is refused with its reason, and questions are answered by words.
+#[test]
+fn a_broken_model_config_answers_by_words_with_the_reason() {
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/all-minilm-l6-v2");
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    std::fs::create_dir(&model).unwrap();
+    for name in ["model.safetensors", "tokenizer.json"] {
+        std::fs::copy(shipped.join(name), model.join(name)).unwrap();
+    }
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(shipped.join("config.json")).unwrap()).unwrap();
+    config["num_attention_heads"] = serde_json::json!(0);
+    std::fs::write(model.join("config.json"), config.to_string()).unwrap();
+    std::fs::write(
+        dir.path().join("faqbot.toml"),
+        "[semantic]\nmodel_dir = \"model\"\n",
+    )
+    .unwrap();
+    faqbot(dir.path())
+        .args(["ask", "--knowledge"])
+        .arg(bundled_knowledge())
+        .arg("what happens during a therapeutic massage?")
+        .assert()
+        .success()
+        .stdout(contains("During a therapeutic massage"))
+        .stderr(contains("config.json: num_attention_heads is 0"));
+}

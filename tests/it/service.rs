@@ -403,6 +403,8 @@ async fn sigterm_stops_within_seconds_while_discord_is_unreachable() {
     connected(&fake, &service).await;
     let question = "what is the capital of france?";
     ask(&fake, question).await;
+    // An answered question is counted, without its words (before, every question was kept).
+    ask(&fake, "what is a hot stone massage?").await;
     fake.go_down().await;
     // The client notices and starts reconnecting (to a gateway that refuses it).
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -416,4 +418,17 @@ async fn sigterm_stops_within_seconds_while_discord_is_unreachable() {
         .unanswered(std::time::UNIX_EPOCH)
         .expect("records");
     assert_eq!(stored.len(), 1, "the question was written before stopping");
+    let conn = rusqlite::Connection::open(data.path().join("faqbot.sqlite3")).expect("db");
+    let rows: Vec<(String, i64)> = conn
+        .prepare("SELECT question, answered FROM questions ORDER BY id")
+        .expect("query")
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("read");
+    assert_eq!(
+        rows,
+        vec![(question.to_string(), 0), (String::new(), 1)],
+        "the answered question is counted without its text"
+    );
 }
