@@ -63,10 +63,7 @@ pub fn save(
     bytes: &[u8],
     expected: Option<&[u8]>,
 ) -> Result<Option<PathBuf>, SaveError> {
-    let lock = WriteLock::take(data_dir).map_err(|source| SaveError::Io {
-        name: name.to_string(),
-        source,
-    })?;
+    let lock = WriteLock::take(data_dir).map_err(io_error(name))?;
     save_holding(&lock, dir, data_dir, name, bytes, expected)
 }
 
@@ -81,10 +78,7 @@ pub fn save_holding(
     expected: Option<&[u8]>,
 ) -> Result<Option<PathBuf>, SaveError> {
     let target = path_of(dir, name)?;
-    let io = |source| SaveError::Io {
-        name: name.to_string(),
-        source,
-    };
+    let io = &io_error(name);
     let current = match std::fs::read(&target) {
         Ok(current) => Some(current),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
@@ -104,4 +98,12 @@ pub fn save_holding(
     }
     files::write_atomically(&target, bytes).map_err(io)?;
     Ok(backup)
+}
+
+/// Turns an I/O failure while saving `name` into the error that names it.
+fn io_error(name: &str) -> impl Fn(std::io::Error) -> SaveError + '_ {
+    move |source| SaveError::Io {
+        name: name.to_string(),
+        source,
+    }
 }

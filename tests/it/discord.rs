@@ -99,6 +99,23 @@ impl TestBot {
             .count()
     }
 
+    /// Dispatches `message` and checks the bot leaves it alone: a question sent after it is
+    /// answered, so it was handled, and it got no reply.
+    async fn assert_left_alone(&self, message: Value) {
+        let channel: u64 = str_of(&message["channel_id"])
+            .parse()
+            .expect("a channel id");
+        let id = message["id"].clone();
+        self.fake.dispatch("MESSAGE_CREATE", message).await;
+        self.reply_to(mention_bot(
+            channel,
+            &human("probe"),
+            "what is a hot stone massage?",
+        ))
+        .await;
+        assert_eq!(self.replies_to(channel, &id), 0, "it was answered");
+    }
+
     async fn stop(self) {
         self.bot.shutdown().await.expect("bot stops cleanly");
     }
@@ -1345,6 +1362,16 @@ async fn replied_message(test: &TestBot, question: Value) -> (Request, Value) {
     (reply, posted)
 }
 
+/// `member` asks `question` with `/ask`, presses its Ask staff button, and gets this back.
+async fn ask_and_send_to_staff(test: &TestBot, question: &str, member: &Value) -> String {
+    let asked = test.ask(question, member).await;
+    let press = button_id(&asked["data"], "Ask staff");
+    let told = test
+        .callback_of(button(&press, bot_message(), member))
+        .await;
+    str_of(&told["data"]["content"]).to_string()
+}
+
 fn staff_posts(fake: &FakeDiscord) -> Vec<Request> {
     fake.requests()
         .into_iter()
@@ -1671,9 +1698,11 @@ async fn ask_staff_is_the_askers_alone_once_and_failed_posts_cost_nothing() {
     let (asker, other) = (human("ivy"), human("jon"));
     let asked = test.ask("who won the world cup in 1966?", &asker).await;
     let ask_staff = button_id(&asked["data"], "Ask staff");
-    let refused = test
-        .callback_of(button(&ask_staff, bot_message(), &other))
-        .await;
+    let press = |member: &Value| {
+        let press = button(&ask_staff, bot_message(), member);
+        async { test.callback_of(press).await }
+    };
+    let refused = press(&other).await;
     assert!(
         str_of(&refused["data"]["content"]).contains("Only the member who asked"),
         "{refused}"
@@ -1683,60 +1712,28 @@ async fn ask_staff_is_the_askers_alone_once_and_failed_posts_cost_nothing() {
         staff_posts(&test.fake).is_empty(),
         "nothing was posted for another member"
     );
-    let sent = test
-        .callback_of(button(&ask_staff, bot_message(), &asker))
-        .await;
-    assert!(
-        str_of(&sent["data"]["content"]).contains("passed your question"),
-        "{sent}"
-    );
-    let again = test
-        .callback_of(button(&ask_staff, bot_message(), &asker))
-        .await;
-    assert!(
-        str_of(&again["data"]["content"]).contains("already sent"),
-        "{again}"
-    );
-    let by_other = test
-        .callback_of(button(&ask_staff, bot_message(), &other))
-        .await;
-    assert!(str_of(&by_other["data"]["content"]).contains("Only the member who asked"));
+    for (member, told) in [
+        (&asker, "passed your question"),
+        (&asker, "already sent"),
+        (&other, "Only the member who asked"),
+    ] {
+        let reply = press(member).await;
+        assert!(str_of(&reply["data"]["content"]).contains(told), "{reply}");
+    }
     assert_eq!(staff_posts(&test.fake).len(), 1);
 
     // Three posts the staff channel refuses: the member is told each time, and none counts.
     test.fake.fail_channel(STAFF_CHANNEL, 403, 3);
     for n in 0..3 {
-        let asked = test
-            .ask(&format!("is the car wash open on day {n}?"), &asker)
-            .await;
-        let press = button_id(&asked["data"], "Ask staff");
-        let told = test
-            .callback_of(button(&press, bot_message(), &asker))
-            .await;
-        assert!(
-            str_of(&told["data"]["content"]).contains("could not reach staff"),
-            "{told}"
-        );
+        let question = format!("is the car wash open on day {n}?");
+        let told = ask_and_send_to_staff(&test, &question, &asker).await;
+        assert!(told.contains("could not reach staff"), "{told}");
     }
     // One more reaches staff (2 a day, one used); the next is over the limit.
-    let asked = test.ask("who will win the next world cup?", &asker).await;
-    let press = button_id(&asked["data"], "Ask staff");
-    let told = test
-        .callback_of(button(&press, bot_message(), &asker))
-        .await;
-    assert!(
-        str_of(&told["data"]["content"]).contains("passed your question"),
-        "{told}"
-    );
-    let asked = test.ask("who won the tour de france?", &asker).await;
-    let press = button_id(&asked["data"], "Ask staff");
-    let told = test
-        .callback_of(button(&press, bot_message(), &asker))
-        .await;
-    assert!(
-        str_of(&told["data"]["content"]).contains("several times today"),
-        "{told}"
-    );
+    let told = ask_and_send_to_staff(&test, "who will win the next world cup?", &asker).await;
+    assert!(told.contains("passed your question"), "{told}");
+    let told = ask_and_send_to_staff(&test, "who won the tour de france?", &asker).await;
+    assert!(told.contains("several times today"), "{told}");
     let delivered = staff_posts(&test.fake)
         .into_iter()
         .filter(|post| post.status == 200)
@@ -1862,15 +1859,7 @@ async fn forum_posts_are_read_with_their_title_and_a_failed_lookup_is_asked_agai
     // Discord's own notice in a help channel is not a question.
     let mut notice = message(HELP_CHANNEL, &member, "what is trigger point therapy?");
     notice["type"] = serde_json::json!(18);
-    let notice_id = notice["id"].clone();
-    test.fake.dispatch("MESSAGE_CREATE", notice).await;
-    test.reply_to(message(
-        HELP_CHANNEL,
-        &member,
-        "what is a hot stone massage?",
-    ))
-    .await;
-    assert_eq!(test.replies_to(HELP_CHANNEL, &notice_id), 0);
+    test.assert_left_alone(notice).await;
     test.stop().await;
 }
 
@@ -1893,20 +1882,12 @@ async fn a_help_channel_question_with_context_is_answered_and_chat_is_not() {
         "{}",
         reply.body
     );
-    let chat = message(
+    test.assert_left_alone(message(
         HELP_CHANNEL,
         &member,
         "How are you all doing? see you at the clinic tomorrow",
-    );
-    let chat_id = chat["id"].clone();
-    test.fake.dispatch("MESSAGE_CREATE", chat).await;
-    test.reply_to(mention_bot(
-        HELP_CHANNEL,
-        &member,
-        "what is a hot stone massage?",
     ))
     .await;
-    assert_eq!(test.replies_to(HELP_CHANNEL, &chat_id), 0);
     test.stop().await;
 }
 

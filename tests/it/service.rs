@@ -342,10 +342,9 @@ async fn reading_the_knowledge_folder_never_reloads_it() {
     );
 }
 
-/// Before: SIGTERM (how systemd and container runtimes stop a service) killed the process
-/// at once, losing the questions still queued for the database.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_stops_cleanly_and_keeps_every_question() {
+/// The fake Discord and `faqbot run` on the bundled knowledge with a data folder of its own
+/// (members may ask often), connected.
+async fn connected_on_bundled() -> (FakeDiscord, tempfile::TempDir, Service) {
     let fake = FakeDiscord::start().await;
     let data = tempfile::tempdir().expect("data");
     let config = format!(
@@ -354,8 +353,16 @@ async fn sigterm_stops_cleanly_and_keeps_every_question() {
         path_key("data_dir", data.path()),
         FakeDiscord::GUILD_ID
     );
-    let mut service = start(&fake, &config, None);
+    let service = start(&fake, &config, None);
     connected(&fake, &service).await;
+    (fake, data, service)
+}
+
+/// Before: SIGTERM (how systemd and container runtimes stop a service) killed the process
+/// at once, losing the questions still queued for the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_cleanly_and_keeps_every_question() {
+    let (fake, data, mut service) = connected_on_bundled().await;
     let questions: Vec<String> = (1..=20)
         .map(|n| format!("what is the capital of country number {n}?"))
         .collect();
@@ -391,16 +398,7 @@ async fn sigterm_stops_cleanly_and_keeps_every_question() {
 /// were lost. Now it stops within seconds whatever the gateway does, after writing them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_within_seconds_while_discord_is_unreachable() {
-    let fake = FakeDiscord::start().await;
-    let data = tempfile::tempdir().expect("data");
-    let config = format!(
-        "{}{}\n[discord]\nguild_id = {}\ncooldown_questions = 100\n",
-        path_key("knowledge_dir", &bundled_knowledge()),
-        path_key("data_dir", data.path()),
-        FakeDiscord::GUILD_ID
-    );
-    let mut service = start(&fake, &config, None);
-    connected(&fake, &service).await;
+    let (fake, data, mut service) = connected_on_bundled().await;
     let question = "what is the capital of france?";
     ask(&fake, question).await;
     // An answered question is counted, without its words (before, every question was kept).
