@@ -438,9 +438,20 @@ impl Engine {
             let cover = coverage::coverage(plan, |term| reranked.holds(judged.at, term));
             self.hit(candidate, judged.probability, cover.matched_terms)
         };
+        // One passage for each section: "also relevant" lists other sections, never the
+        // rest of the one already shown.
+        let mut shown_sections = Vec::with_capacity(limit);
         let results: Vec<Hit> = judged
             .iter()
             .take_while(|_| answered)
+            .filter(|judged| {
+                let section = candidates[judged.at].section;
+                let new = !shown_sections.contains(&section);
+                if new {
+                    shown_sections.push(section);
+                }
+                new
+            })
             .take(limit)
             .map(&hit)
             .collect();

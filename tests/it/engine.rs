@@ -162,6 +162,32 @@ fn results_are_best_first_and_limited() {
     assert!(answer.near_misses.is_empty());
 }
 
+/// "Also relevant" names other sections: a long section is several passages, and only its best
+/// one stands for it, by words and by meaning alike.
+#[test]
+fn each_result_is_a_different_section() {
+    for engine in [bundled(), bundled_with_meaning()] {
+        for question in [
+            "What happens during a therapeutic massage?",
+            "deep tissue massage soreness",
+            "can massage help me sleep?",
+            "is it normal to be sore after a deep tissue massage?",
+        ] {
+            let answer = engine.answer(question, 5).unwrap();
+            assert!(answer.answered, "{question}");
+            let mut sections: Vec<(&str, Option<&str>)> = answer
+                .results
+                .iter()
+                .map(|hit| (hit.source.as_str(), hit.heading.as_deref()))
+                .collect();
+            let shown = sections.len();
+            sections.sort();
+            sections.dedup();
+            assert_eq!(sections.len(), shown, "{question}: {:?}", answer.results);
+        }
+    }
+}
+
 #[test]
 fn one_bad_file_does_not_stop_the_others() {
     let dir = folder(&[
