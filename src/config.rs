@@ -149,6 +149,9 @@ pub struct DiscordSettings {
     pub cooldown_seconds: NonZeroU32,
     /// Longer questions are cut to this many characters (not rejected).
     pub max_question_chars: NonZeroU32,
+    /// Whether `/ask` answers privately (only the asker sees it) unless the member says
+    /// otherwise with its `private` option.
+    pub private_answers: bool,
 }
 
 /// Fixed lines the bot adds to what it says.
@@ -249,6 +252,7 @@ impl Default for DiscordSettings {
             cooldown_seconds: nonzero(60),
             // Enough for a question with its story; the search cuts at 2,000 anyway.
             max_question_chars: nonzero(1_000),
+            private_answers: false,
         }
     }
 }
@@ -297,6 +301,7 @@ struct FileDiscord {
     cooldown_questions: Option<NonZeroU32>,
     cooldown_seconds: Option<NonZeroU32>,
     max_question_chars: Option<NonZeroU32>,
+    private_answers: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -425,6 +430,7 @@ impl Settings {
         discord.cooldown_questions = d.cooldown_questions.unwrap_or(discord.cooldown_questions);
         discord.cooldown_seconds = d.cooldown_seconds.unwrap_or(discord.cooldown_seconds);
         discord.max_question_chars = d.max_question_chars.unwrap_or(discord.max_question_chars);
+        discord.private_answers = d.private_answers.unwrap_or(discord.private_answers);
         if let Some(disclaimer) = file.answers.disclaimer {
             self.answers.disclaimer = disclaimer;
         }
@@ -484,6 +490,7 @@ api_proxy = "http://127.0.0.1:8080/"
 cooldown_questions = 3
 cooldown_seconds = 30
 max_question_chars = 500
+private_answers = true
 [answers]
 disclaimer = "Not advice."
 staff_contact = "Call us."
@@ -505,6 +512,7 @@ max_upload_kib = 64
         assert_eq!(discord.cooldown_questions.get(), 3);
         assert_eq!(discord.cooldown_seconds.get(), 30);
         assert_eq!(discord.max_question_chars.get(), 500);
+        assert!(discord.private_answers);
         assert_eq!(settings.answers.disclaimer, "Not advice.");
         assert_eq!(settings.answers.staff_contact, "Call us.");
         assert_eq!(settings.staff.role_id, Some(7));

@@ -72,6 +72,10 @@ pub enum Channel {
     Mention,
     /// A message in a help channel.
     HelpChannel,
+    /// A direct message to the bot.
+    Dm,
+    /// A message someone else handed to the bot ("Answer with faqbot").
+    Requested,
 }
 
 /// One question, without the member who asked it.
@@ -193,6 +197,13 @@ impl MemoryRecords {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut memory)
+    }
+}
+
+impl MemoryRecords {
+    /// Every question recorded so far, oldest first.
+    pub fn recorded(&self) -> Vec<Asked> {
+        self.with(|memory| memory.asked.iter().map(|(a, _)| a.clone()).collect())
     }
 }
 

@@ -163,6 +163,8 @@ pub(super) fn channel_to_sql(channel: Channel) -> &'static str {
         Channel::Command => "command",
         Channel::Mention => "mention",
         Channel::HelpChannel => "help_channel",
+        Channel::Dm => "dm",
+        Channel::Requested => "requested",
     }
 }
 
@@ -171,6 +173,8 @@ pub(super) fn channel_from_sql(text: &str) -> Option<Channel> {
         "command" => Some(Channel::Command),
         "mention" => Some(Channel::Mention),
         "help_channel" => Some(Channel::HelpChannel),
+        "dm" => Some(Channel::Dm),
+        "requested" => Some(Channel::Requested),
         _ => None,
     }
 }
@@ -189,4 +193,29 @@ pub(super) fn unix_seconds(at: SystemTime) -> i64 {
 
 pub(super) fn from_unix_seconds(seconds: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(u64::try_from(seconds).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_channel_kind_is_stored_under_its_own_name_and_read_back() {
+        let all = [
+            Channel::Command,
+            Channel::Mention,
+            Channel::HelpChannel,
+            Channel::Dm,
+            Channel::Requested,
+        ];
+        let names: Vec<&str> = all.iter().map(|c| channel_to_sql(*c)).collect();
+        assert_eq!(
+            names,
+            ["command", "mention", "help_channel", "dm", "requested"]
+        );
+        for channel in all {
+            assert_eq!(channel_from_sql(channel_to_sql(channel)), Some(channel));
+        }
+        assert_eq!(channel_from_sql("whisper"), None);
+    }
 }
