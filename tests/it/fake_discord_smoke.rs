@@ -279,6 +279,53 @@ fn fake_discord_builders_deserialize_in_serenity() {
         serenity::ComponentInteractionDataKind::Button
     ));
     assert_eq!(press.message.content, "hello");
+
+    let dm: serenity::Message = serde_json::from_value(fake_discord::direct_message(
+        &ana,
+        "can massage help me sleep?",
+    ))
+    .expect("direct_message() is a serenity Message");
+    assert_eq!(dm.guild_id, None);
+    assert!(dm.member.is_none());
+    let dm_channel: serenity::Channel =
+        serde_json::from_value(fake_discord::dm_channel(str_of(&ana["id"])))
+            .expect("dm_channel() is a serenity Channel");
+    let serenity::Channel::Private(dm_channel) = dm_channel else {
+        panic!("dm_channel() is not a private channel");
+    };
+    assert_eq!(dm_channel.id, dm.channel_id);
+
+    let target = fake_discord::message(channel, &ana, "is hot stone massage safe?");
+    let serenity::Interaction::Command(handed) = interaction(&fake_discord::message_command(
+        "Answer with faqbot",
+        &target,
+        &fake_discord::human("ben"),
+    )) else {
+        panic!("message_command() is not a command interaction");
+    };
+    assert_eq!(handed.data.kind, serenity::CommandType::Message);
+    assert_eq!(handed.channel_id.get(), channel);
+    let Some(serenity::ResolvedTarget::Message(resolved)) = handed.data.target() else {
+        panic!("message_command() has no target message");
+    };
+    assert_eq!(resolved.content, "is hot stone massage safe?");
+    assert_eq!(json!(resolved.author.id.to_string()), ana["id"]);
+
+    let in_dm = fake_discord::in_direct_messages(
+        fake_discord::slash_command("faq", &[("question", "parking?")], &ana),
+        &ana,
+    );
+    let serenity::Interaction::Command(in_dm) = interaction(&in_dm) else {
+        panic!("in_direct_messages() is not a command interaction");
+    };
+    assert_eq!(in_dm.guild_id, None);
+    assert!(in_dm.member.is_none());
+    assert_eq!(json!(in_dm.user.id.to_string()), ana["id"]);
+    assert_eq!(in_dm.channel_id, dm.channel_id);
+}
+
+fn str_of(value: &Value) -> &str {
+    value.as_str().expect("a string")
 }
 
 #[tokio::test]

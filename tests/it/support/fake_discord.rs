@@ -521,6 +521,28 @@ pub fn message(channel_id: u64, author: &Value, content: &str) -> Value {
     message
 }
 
+/// A MESSAGE_CREATE payload of a direct message from `author` to the bot, as Discord sends it:
+/// in the member's DM channel ([`FakeDiscord::dm_channel_id`], a channel of type 1, see
+/// [`dm_channel`]), with no `guild_id` and no `member`.
+pub fn direct_message(author: &Value, content: &str) -> Value {
+    let channel = FakeDiscord::dm_channel_id(author["id"].as_str().unwrap_or("0"));
+    message_object(snowflake(), channel, author.clone(), content)
+}
+
+/// The DM channel (type 1) between the bot and the user with id `recipient`, as
+/// `POST /users/@me/channels` and `GET /channels/{id}` return it.
+pub fn dm_channel(recipient: &str) -> Value {
+    json!({
+        "id": FakeDiscord::dm_channel_id(recipient).to_string(),
+        "type": 1,
+        "last_message_id": null,
+        "recipients": [{
+            "id": recipient, "username": "member", "discriminator": "0",
+            "global_name": null, "avatar": null,
+        }],
+    })
+}
+
 /// Like [`message`], mentioning the bot: content `<@BOT_ID> text`, the bot in `mentions`.
 pub fn mention_bot(channel_id: u64, author: &Value, text: &str) -> Value {
     let content = format!("<@{}> {text}", FakeDiscord::BOT_ID);
@@ -672,6 +694,51 @@ pub fn slash_subcommand(
     }
     let mut interaction = interaction(2, data, user);
     interaction["member"]["permissions"] = json!(permissions.to_string());
+    interaction
+}
+
+/// An INTERACTION_CREATE payload for the message command `name` (type 2, command type 3:
+/// Discord's *Apps* menu on a message) used by `user` on `target` (a message object from
+/// [`message`]), which Discord hands over in `resolved.messages` without its `member`.
+pub fn message_command(name: &str, target: &Value, user: &Value) -> Value {
+    let target_id = target["id"].as_str().unwrap_or("0").to_owned();
+    let mut resolved = target.clone();
+    if let Some(fields) = resolved.as_object_mut() {
+        fields.remove("member");
+    }
+    let data = json!({
+        "id": snowflake().to_string(),
+        "name": name,
+        "type": 3,
+        "target_id": target_id,
+        "resolved": {"messages": {target_id.clone(): resolved}},
+        "guild_id": FakeDiscord::GUILD_ID.to_string(),
+    });
+    let mut interaction = interaction(2, data, user);
+    if let Some(channel) = target["channel_id"].as_str() {
+        interaction["channel_id"] = json!(channel);
+        interaction["channel"]["id"] = json!(channel);
+    }
+    interaction
+}
+
+/// `interaction` (from a builder above) as `user` makes it in their direct messages with the
+/// bot: no guild, `user` instead of `member`, the DM channel (type 1), context 1 (bot DM).
+pub fn in_direct_messages(mut interaction: Value, user: &Value) -> Value {
+    let channel = FakeDiscord::dm_channel_id(user["id"].as_str().unwrap_or("0"));
+    if let Some(fields) = interaction.as_object_mut() {
+        fields.remove("guild_id");
+        fields.remove("member");
+        fields.remove("guild_locale");
+    }
+    if let Some(data) = interaction["data"].as_object_mut() {
+        data.remove("guild_id");
+    }
+    interaction["user"] = user.clone();
+    interaction["channel_id"] = json!(channel.to_string());
+    interaction["channel"] = json!({"id": channel.to_string(), "type": 1});
+    interaction["context"] = json!(1);
+    interaction["authorizing_integration_owners"] = json!({"1": user["id"].clone()});
     interaction
 }
 
@@ -910,17 +977,7 @@ impl FakeDiscord {
             ("POST", ["channels", _, "typing"]) => StatusCode::NO_CONTENT.into_response(),
             ("POST", ["users", "@me", "channels"]) => {
                 // A direct-message channel with the recipient, one per member.
-                let recipient = body["recipient_id"].as_str().unwrap_or("0").to_string();
-                let id = Self::dm_channel_id(&recipient);
-                ok(json!({
-                    "id": id.to_string(),
-                    "type": 1,
-                    "last_message_id": null,
-                    "recipients": [{
-                        "id": recipient, "username": "member", "discriminator": "0",
-                        "global_name": null, "avatar": null,
-                    }],
-                }))
+                ok(dm_channel(body["recipient_id"].as_str().unwrap_or("0")))
             }
             ("GET", ["channels", channel]) => {
                 let found = channel
