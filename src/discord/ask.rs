@@ -19,27 +19,35 @@ pub(crate) async fn ask(
     #[description = "Your question, e.g. \"can massage help me sleep?\""]
     #[autocomplete = "autocomplete_question"]
     question: String,
+    #[description = "Only you see the answer (and its buttons)"] private: Option<bool>,
 ) -> Result<(), DiscordError> {
     let member = ctx.author().id.get();
     let bot = ctx.data();
+    let private = private.unwrap_or(bot.settings.discord.private_answers);
     let work = bot.ask(member, &question, Channel::Command);
     tokio::pin!(work);
     let outcome = match tokio::time::timeout(DEFER_AFTER, &mut work).await {
         Ok(outcome) => outcome?,
         Err(_) => {
-            ctx.defer().await?;
+            if private {
+                ctx.defer_ephemeral().await?;
+            } else {
+                ctx.defer().await?;
+            }
             work.await?
         }
     };
-    ctx.send(reply(bot, outcome)).await?;
+    // A wait notice is private whatever was asked.
+    let private = private || matches!(outcome, Outcome::TooSoon(_));
+    ctx.send(reply(bot, outcome).ephemeral(private)).await?;
     Ok(())
 }
 
-/// What `/ask` (and a mention) shows for an outcome.
+/// What `/ask` shows for an outcome.
 fn reply(bot: &Bot, outcome: Outcome) -> poise::CreateReply {
     let reply = poise::CreateReply::default().allowed_mentions(format::no_pings());
     match outcome {
-        Outcome::TooSoon(wait) => reply.content(format::too_soon(wait)).ephemeral(true),
+        Outcome::TooSoon(wait) => reply.content(format::too_soon(wait)),
         Outcome::Answer { id, answer, .. } if !answer.answered => reply
             .content(format::not_known(&answer, bot.texts()))
             .components(bot.not_known_buttons(id)),

@@ -61,14 +61,10 @@ pub(crate) async fn on_press(
                     } else {
                         let mut offer_staff = false;
                         if vote == Vote::NotHelpful {
-                            bot.note_link(
-                                id,
-                                escalate::message_link(
-                                    press.guild_id,
-                                    press.channel_id,
-                                    press.message.id,
-                                ),
-                            );
+                            // "Ask staff" under the thank-you has no message staff can open.
+                            if let Some(link) = escalate::public_link(press) {
+                                bot.note_link(id, link);
+                            }
                             offer_staff = bot.can_escalate();
                             // Staff see unhelpful answers beside unanswered questions.
                             bot.records.asked(Asked {

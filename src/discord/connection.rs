@@ -8,7 +8,7 @@ use std::time::Duration;
 use poise::serenity_prelude as serenity;
 use tracing::{Instrument, info, info_span};
 
-use super::{Bot, DiscordError, access, ask, buttons, format, messages, staff};
+use super::{Bot, DiscordError, access, ask, buttons, format, handover, messages, staff};
 use crate::config::Settings;
 use crate::live::LiveKnowledge;
 use crate::records::Records;
@@ -242,8 +242,8 @@ pub async fn start(
     let (fail, failed) = tokio::sync::oneshot::channel();
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
-            commands: vec![ask::ask(), staff::kb()],
-            // faqbot has only slash commands. Taking a mention as a command prefix made poise
+            commands: vec![ask::ask(), handover::answer_with_faqbot(), staff::kb()],
+            // faqbot has only application commands. Taking a mention as a command prefix made poise
             // parse every mention as a command and log the member's question as unknown.
             prefix_options: poise::PrefixFrameworkOptions {
                 prefix: None,
@@ -329,13 +329,11 @@ async fn on_error(error: poise::FrameworkError<'_, Bot, DiscordError>) {
                 error = format!("{:#}", anyhow::Error::from(error)),
                 "command failed"
             );
-            let reply = poise::CreateReply::default()
-                .content("Sorry, something went wrong on my side. Please try again in a moment.")
-                .ephemeral(true)
-                .allowed_mentions(format::no_pings());
-            if let Err(err) = ctx.send(reply).await {
-                tracing::warn!(%err, "could not tell the member about the error");
-            }
+            tell_privately(
+                ctx,
+                "Sorry, something went wrong on my side. Please try again in a moment.",
+            )
+            .await;
         }
         poise::FrameworkError::CommandCheckFailed { ctx, error, .. } => {
             if let Some(error) = error {
@@ -348,6 +346,13 @@ async fn on_error(error: poise::FrameworkError<'_, Bot, DiscordError>) {
             if let Err(err) = access::refuse(ctx).await {
                 tracing::warn!(%err, "could not tell the member they were refused");
             }
+        }
+        poise::FrameworkError::GuildOnly { ctx, .. } => {
+            tell_privately(
+                ctx,
+                "That command works only in the clinic's server, not in direct messages.",
+            )
+            .await;
         }
         // Reported by `RunningBot::wait`, which stops the bot.
         poise::FrameworkError::Setup { .. } => {}
@@ -362,5 +367,16 @@ async fn on_error(error: poise::FrameworkError<'_, Bot, DiscordError>) {
                 tracing::error!(%err, "error while handling an error");
             }
         }
+    }
+}
+
+/// Tells the member who used a command `text`, for their eyes only; a failure is logged.
+async fn tell_privately(ctx: poise::Context<'_, Bot, DiscordError>, text: &str) {
+    let reply = poise::CreateReply::default()
+        .content(text)
+        .ephemeral(true)
+        .allowed_mentions(format::no_pings());
+    if let Err(err) = ctx.send(reply).await {
+        tracing::warn!(%err, text, "could not tell the member");
     }
 }

@@ -1,10 +1,10 @@
 //! "Ask staff": a member who did not get an answer hands the question to a person.
 //!
 //! Nothing is shared unless the member presses the button. The question goes to the staff
-//! channel with a link to where it was asked, mentioning the staff role and nobody else (the
-//! one ping faqbot ever sends); the member is told privately. Only the member who asked may
-//! send it, once per answer, and a few times a day (posts that failed do not count), and
-//! the gap report counts it.
+//! channel with a link to where it was asked (or word that it was asked privately), mentioning
+//! the staff role and nobody else (the one ping faqbot ever sends); the member is told
+//! privately. Only the member who asked may send it, once per answer, and a few times a day
+//! (posts that failed do not count), and the gap report counts it.
 
 use poise::serenity_prelude as serenity;
 
@@ -48,10 +48,7 @@ pub(crate) async fn on_ask_staff(
             "You've asked staff for help several times today already. {contact}"
         ));
     }
-    let link = remembered
-        .link
-        .clone()
-        .unwrap_or_else(|| message_link(press.guild_id, press.channel_id, press.message.id));
+    let link = remembered.link.clone().or_else(|| public_link(press));
     let role = bot.settings.staff.role_id;
     let answer = &remembered.answer;
     let post = serenity::CreateMessage::new()
@@ -60,7 +57,7 @@ pub(crate) async fn on_ask_staff(
             &answer.question,
             member,
             answer.answered,
-            &link,
+            link.as_deref(),
         ))
         .allowed_mentions(format::staff_role_only(role));
     if let Err(err) = serenity::ChannelId::new(channel)
@@ -89,6 +86,17 @@ pub(crate) async fn on_ask_staff(
     bot.escalated_now(member);
     tracing::info!("a question was sent to staff");
     Ok(SENT.to_string())
+}
+
+/// A link staff can open to the message a button was pressed on; `None` when only the member
+/// sees it (a private answer, or a direct message).
+pub(crate) fn public_link(press: &serenity::ComponentInteraction) -> Option<String> {
+    let private = press.guild_id.is_none()
+        || press
+            .message
+            .flags
+            .is_some_and(|flags| flags.contains(serenity::MessageFlags::EPHEMERAL));
+    (!private).then(|| message_link(press.guild_id, press.channel_id, press.message.id))
 }
 
 /// A link to a message, as Discord's "Copy Message Link" makes it.

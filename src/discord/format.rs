@@ -273,13 +273,14 @@ pub fn section_menu(gap_id: u64, sections: &[(String, String)]) -> Vec<serenity:
 
 /// The post in the staff channel for a member's "Ask staff": the staff role (the only
 /// mention faqbot ever makes), the question as the member typed it but escaped, who asked
-/// (shown, not pinged) and a link to where.
+/// (shown, not pinged) and a link to where, or that they asked privately (in a direct message
+/// or a private `/ask`, which staff cannot open).
 pub fn staff_request(
     role: Option<u64>,
     question: &str,
     member: u64,
     answered: bool,
-    link: &str,
+    link: Option<&str>,
 ) -> String {
     let mut text = String::new();
     if let Some(role) = role {
@@ -290,7 +291,12 @@ pub fn staff_request(
     } else {
         "A member asked something I could not answer and asks for a person:\n"
     });
-    let footer = format!("Asked by <@{member}> here: {link}");
+    let footer = match link {
+        Some(link) => format!("Asked by <@{member}> here: {link}"),
+        None => format!(
+            "Asked privately by <@{member}>: only they can see the answer, so reply to them directly."
+        ),
+    };
     // The question is cut, never the post: who asked and where always arrive.
     let budget = MESSAGE_CHARS.saturating_sub(count(&text) + count(&footer));
     text.push_str(&quoted_within(question, budget));
@@ -359,6 +365,9 @@ pub fn how_to_ask(bot_name: &str) -> String {
         "Hi! Ask me a question in the same message, for example \"@{bot_name} can massage help me sleep?\", or use `/ask`."
     )
 }
+
+/// The reply to a greeting or a thank-you in a direct message: how to ask, in one line.
+pub const HOW_TO_ASK_HERE: &str = "Hi! Just type your question here, for example \"can massage help me sleep?\", and I'll answer from the clinic's information. Nobody else in the server sees this conversation.";
 
 /// `text` shown exactly as typed: every character Discord's Markdown could read inline
 /// (masked links, code, emphasis, spoilers, quotes, `</command:id>` and `<#channel>` links,

@@ -1,17 +1,20 @@
-//! Messages: answering when mentioned, and in help channels when confident.
+//! Messages: answering direct messages and mentions, and in help channels when confident.
 //!
-//! A mention is always answered (or told kindly that the bot does not know), in any channel or
-//! thread the bot can see. In a help channel the bot was not asked directly, so it speaks only
-//! when a message reads like a question and the answer covers it well; otherwise it stays
-//! quiet and lets people talk. A help channel may be a forum: each new post there (a thread
-//! whose first message has the thread's own id) is a question, read from its title and first
-//! message, and answered once, in its thread, when confident. Messages in any thread under a
-//! help channel count as asked in that channel.
+//! Every direct message to the bot is a question, answered privately there; a mention is
+//! answered in any channel or thread the bot can see. Both are always answered (or told kindly
+//! that the bot does not know), and a greeting or a thank-you gets how to ask. In a help
+//! channel the bot was not asked directly, so it speaks only when a message reads like a
+//! question and the answer covers it well; otherwise it stays quiet and lets people talk. A
+//! help channel may be a forum: each new post there (a thread whose first message has the
+//! thread's own id) is a question, read from its title and first message, and answered once, in
+//! its thread, when confident. Messages in any thread under a help channel count as asked in
+//! that channel.
 
 use poise::serenity_prelude as serenity;
 
 use super::format;
 use super::{Bot, DiscordError, Outcome};
+use crate::answer::Answer;
 use crate::records::{Channel, without_mentions};
 
 /// In help channels the answer's best passage must be at least this likely to answer, by the
@@ -39,6 +42,68 @@ const QUESTION_OPENERS: &[&str] = &[
 ];
 /// Fewer words are greetings or reactions, not questions.
 const MIN_QUESTION_WORDS: usize = 3;
+/// Words of greetings, thanks and acknowledgements; a message of only these, asked directly,
+/// gets how to ask rather than "I don't know".
+const SMALL_TALK: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "hiya",
+    "heya",
+    "howdy",
+    "yo",
+    "greetings",
+    "good",
+    "morning",
+    "afternoon",
+    "evening",
+    "there",
+    "all",
+    "thanks",
+    "thank",
+    "thx",
+    "ty",
+    "tysm",
+    "cheers",
+    "you",
+    "so",
+    "very",
+    "much",
+    "a",
+    "lot",
+    "ok",
+    "okay",
+    "k",
+    "kk",
+    "cool",
+    "great",
+    "nice",
+    "awesome",
+    "perfect",
+    "bye",
+    "goodbye",
+    "see",
+    "ya",
+    "later",
+    "lol",
+    "got",
+    "it",
+    "appreciate",
+    "appreciated",
+    "that",
+    "helps",
+    "helped",
+    "yes",
+    "yep",
+    "yeah",
+    "no",
+    "nope",
+    "sure",
+    "faqbot",
+    "bot",
+];
+/// Longer messages say more than hello or thanks.
+const MAX_SMALL_TALK_WORDS: usize = 6;
 
 pub(crate) async fn on_message(
     ctx: &serenity::Context,
@@ -57,10 +122,17 @@ pub(crate) async fn on_message(
     ) {
         return Ok(());
     }
-    let mentioned = mentions(&message.content, me.get());
+    // Discord sends a server's messages with its id; a message without one is a direct
+    // message to the bot.
+    let direct = message.guild_id.is_none();
+    let mentioned = !direct && mentions(&message.content, me.get());
     // Found even when the bot is mentioned: a forum post that only mentions it asks its title.
-    let place = help_place(ctx, bot, message).await;
-    if !mentioned && place.is_none() {
+    let place = if direct {
+        None
+    } else {
+        help_place(ctx, bot, message).await
+    };
+    if !direct && !mentioned && place.is_none() {
         return Ok(());
     }
     let question = match &place {
@@ -70,68 +142,117 @@ pub(crate) async fn on_message(
         }
         _ => without_mentions(&message.content),
     };
+    // Asked directly, a message is always answered; one in a help channel only when it is a
+    // question the bot is sure of.
+    let asked = direct || mentioned;
     let is_post = matches!(place, Some(Place::ForumPost { .. }));
-    if !mentioned && !is_post && !looks_like_question(&question) {
+    if !asked && !is_post && !looks_like_question(&question) {
         return Ok(());
     }
     if !bot.first_time(message.id.get()) {
         return Ok(());
     }
-    let reply = serenity::CreateMessage::new()
-        .reference_message(reply_reference(message))
-        .allowed_mentions(format::no_pings());
-    if !has_words(&question) {
-        // A bare mention is someone finding out what the bot does, not a question to record.
-        let name = ctx.cache.current_user().name.clone();
-        let reply = reply.content(format::how_to_ask(&name));
+    if !has_words(&question) || (asked && is_small_talk(&question)) {
+        // Someone finding out what the bot does, or being polite: not a question to record.
+        let text = if direct {
+            format::HOW_TO_ASK_HERE.to_string()
+        } else {
+            format::how_to_ask(&ctx.cache.current_user().name)
+        };
+        let reply = serenity::CreateMessage::new()
+            .reference_message(reply_reference(message))
+            .allowed_mentions(format::no_pings())
+            .content(text);
         message.channel_id.send_message(&ctx.http, reply).await?;
         return Ok(());
     }
-    let channel = if mentioned {
+    let channel = if direct {
+        Channel::Dm
+    } else if mentioned {
         Channel::Mention
     } else {
         Channel::HelpChannel
     };
     let outcome = bot.ask(message.author.id.get(), &question, channel).await?;
-    let reply = match outcome {
-        Outcome::TooSoon(_) if !mentioned => return Ok(()),
+    let (id, answer, highlights) = match outcome {
         Outcome::TooSoon(wait) => {
-            // Told privately, as `/ask` tells it: a direct message, or nothing when the
-            // member does not take them.
             let notice = serenity::CreateMessage::new()
                 .content(format::too_soon(wait))
                 .allowed_mentions(format::no_pings());
-            if let Err(err) = message.author.direct_message(&ctx.http, notice).await {
-                tracing::debug!(%err, "could not tell a member privately to wait");
+            if direct {
+                message.channel_id.send_message(&ctx.http, notice).await?;
+            } else if mentioned {
+                // Told privately, as `/ask` tells it: a direct message, or nothing when the
+                // member does not take them.
+                if let Err(err) = message.author.direct_message(&ctx.http, notice).await {
+                    tracing::debug!(%err, "could not tell a member privately to wait");
+                }
             }
             return Ok(());
-        }
-        Outcome::Answer { id, answer, .. } if !answer.answered => {
-            if !mentioned {
-                return Ok(());
-            }
-            reply
-                .content(format::not_known(&answer, bot.texts()))
-                .components(bot.not_known_buttons(id))
         }
         Outcome::Answer {
             id,
             answer,
             highlights,
-        } => {
-            let confident = answer
-                .best()
-                .is_some_and(|best| best.confidence >= HELP_CHANNEL_MIN_CONFIDENCE);
-            if !mentioned && !confident {
-                return Ok(());
-            }
-            reply
-                .embed(format::answer_embed(&answer, &highlights, bot.texts()))
-                .components(format::answer_buttons(id, answer.results.len() > 1))
-        }
+        } => (id, answer, highlights),
     };
-    message.channel_id.send_message(&ctx.http, reply).await?;
+    let confident = answer.answered
+        && answer
+            .best()
+            .is_some_and(|best| best.confidence >= HELP_CHANNEL_MIN_CONFIDENCE);
+    if !asked && !confident {
+        return Ok(());
+    }
+    // Someone handed the message to the bot meanwhile, and that answer stands.
+    if bot.claim_reply(message.id.get()).is_err() {
+        return Ok(());
+    }
+    let reply = answer_reply(bot, id, &answer, &highlights);
+    reply_with(ctx, bot, message, message.guild_id, reply).await?;
     Ok(())
+}
+
+/// The public reply that answers a member's message: the answer's embed and buttons, or "I
+/// couldn't find an answer" with *Ask staff*; it pings no one.
+pub(crate) fn answer_reply(
+    bot: &Bot,
+    id: u64,
+    answer: &Answer,
+    highlights: &[std::ops::Range<usize>],
+) -> serenity::CreateMessage {
+    let reply = serenity::CreateMessage::new().allowed_mentions(format::no_pings());
+    if answer.answered {
+        reply
+            .embed(format::answer_embed(answer, highlights, bot.texts()))
+            .components(format::answer_buttons(id, answer.results.len() > 1))
+    } else {
+        reply
+            .content(format::not_known(answer, bot.texts()))
+            .components(bot.not_known_buttons(id))
+    }
+}
+
+/// Sends `reply` as a reply to the member's `message` (claimed with [`Bot::claim_reply`]) and
+/// notes where it is; a reply that failed gives the claim up.
+pub(crate) async fn reply_with(
+    ctx: &serenity::Context,
+    bot: &Bot,
+    message: &serenity::Message,
+    guild: Option<serenity::GuildId>,
+    reply: serenity::CreateMessage,
+) -> Result<serenity::Message, serenity::Error> {
+    let reply = reply.reference_message(reply_reference(message));
+    match message.channel_id.send_message(&ctx.http, reply).await {
+        Ok(sent) => {
+            let link = super::escalate::message_link(guild, sent.channel_id, sent.id);
+            bot.replied(message.id.get(), link);
+            Ok(sent)
+        }
+        Err(err) => {
+            bot.release_reply(message.id.get());
+            Err(err)
+        }
+    }
 }
 
 /// A thread under a help channel, as remembered from its creation.
@@ -246,8 +367,21 @@ fn reply_reference(message: &serenity::Message) -> serenity::MessageReference {
 }
 
 /// Whether a text has anything to search for: a bare mention, or one with only "?", has not.
-fn has_words(text: &str) -> bool {
+pub(crate) fn has_words(text: &str) -> bool {
     text.chars().any(char::is_alphanumeric)
+}
+
+/// Whether a message asked directly is only a greeting, a thank-you or an acknowledgement
+/// ("hi", "thanks so much!", "ok, got it"): every word is one of those, and there are few.
+fn is_small_talk(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    !words.is_empty()
+        && words.len() <= MAX_SMALL_TALK_WORDS
+        && words.iter().all(|word| SMALL_TALK.contains(&word.as_str()))
 }
 
 /// Whether a help-channel message reads like a question: it ends in `?`, or opens with a
@@ -285,5 +419,28 @@ mod tests {
         assert!(!looks_like_question("thanks everyone!"));
         assert!(!looks_like_question("see you tomorrow at the clinic"));
         assert!(!looks_like_question("ok?"));
+    }
+
+    #[test]
+    fn greetings_and_thanks_are_told_from_questions() {
+        for polite in [
+            "hi",
+            "Hello there!",
+            "thanks so much 🙏",
+            "Thank you, that helped",
+            "ok got it",
+            "good morning",
+        ] {
+            assert!(is_small_talk(polite), "{polite}");
+        }
+        for question in [
+            "hi, can massage help me sleep?",
+            "prices",
+            "thanks, what should I wear?",
+            "",
+            "is it ok to massage a bruise",
+        ] {
+            assert!(!is_small_talk(question), "{question}");
+        }
     }
 }

@@ -1,10 +1,11 @@
 //! The Discord adapter: connects the answer engine to Discord with poise on serenity.
 //!
-//! Members ask with `/ask`, by mentioning the bot, or in a configured help channel; all three
-//! go through [`Bot::ask`], which rate-limits per member, runs the engine off the async
-//! runtime, records the question without the member's identity, and hands back what to show.
-//! Formatting is in [`format`], pure and tested without a network. Nothing the bot sends can
-//! ping anyone: every message carries empty `allowed_mentions`.
+//! Members ask with `/ask` (in public or privately), in a direct message, by mentioning the
+//! bot, or in a configured help channel, and anyone may hand a message in the chat to the bot
+//! ("Answer with faqbot"); all of them go through [`Bot::ask`], which rate-limits per member,
+//! runs the engine off the async runtime, records the question without the member's identity,
+//! and hands back what to show. Formatting is in [`format`], pure and tested without a network.
+//! Nothing the bot sends can ping anyone: every message carries empty `allowed_mentions`.
 
 mod access;
 mod ask;
@@ -12,6 +13,7 @@ mod buttons;
 mod connection;
 mod escalate;
 pub mod format;
+mod handover;
 mod messages;
 mod staff;
 mod teaching;
@@ -125,6 +127,9 @@ pub struct Bot {
     lessons: Mutex<lru::LruCache<u64, teaching::PendingLesson>>,
     /// Which channels are threads under a help channel (and their titles), as found out.
     threads: Mutex<lru::LruCache<u64, Option<messages::HelpThread>>>,
+    /// Members' messages the bot replied to, with a link to the reply (`None` while it is
+    /// being written), so a message handed to the bot is answered once.
+    replies: Mutex<lru::LruCache<u64, Option<String>>>,
 }
 
 /// An answer kept for its buttons.
@@ -187,6 +192,7 @@ impl Bot {
             gaps: Mutex::new(lru::LruCache::new(nonzero(PENDING_UPLOADS))),
             lessons: Mutex::new(lru::LruCache::new(nonzero(PENDING_UPLOADS))),
             threads: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_MESSAGES))),
+            replies: Mutex::new(lru::LruCache::new(nonzero(REMEMBERED_MESSAGES))),
             settings,
         }
     }
@@ -208,7 +214,19 @@ impl Bot {
         question: &str,
         channel: Channel,
     ) -> Result<Outcome, DiscordError> {
-        if let Err(not_until) = self.limiter.check_key(&member) {
+        self.ask_for(member, member, question, channel).await
+    }
+
+    /// [`Bot::ask`] for a question `asker` wrote and `requester` handed to the bot: the
+    /// requester's rate limit is spent, and the asker alone may send it to staff.
+    pub(crate) async fn ask_for(
+        &self,
+        requester: u64,
+        asker: u64,
+        question: &str,
+        channel: Channel,
+    ) -> Result<Outcome, DiscordError> {
+        if let Err(not_until) = self.limiter.check_key(&requester) {
             return Ok(Outcome::TooSoon(
                 not_until.wait_time_from(DefaultClock::default().now()),
             ));
@@ -252,7 +270,7 @@ impl Bot {
         });
         let id = unguessable_id()?;
         // Unanswered too: "Ask staff" needs the question.
-        self.remember(id, channel, answer.clone(), member);
+        self.remember(id, channel, answer.clone(), asker);
         Ok(Outcome::Answer {
             id,
             answer,
@@ -326,6 +344,32 @@ impl Bot {
     /// Whether this message is new; marks it handled.
     pub(crate) fn first_time(&self, message: u64) -> bool {
         lock(&self.handled_messages).put(message, ()).is_none()
+    }
+
+    /// Claims the reply to a member's message: `Ok` when none was written or is being written
+    /// (it is now), else where the reply is (`None` while still being written).
+    pub(crate) fn claim_reply(&self, message: u64) -> Result<(), Option<String>> {
+        let mut replies = lock(&self.replies);
+        match replies.get(&message) {
+            Some(link) => Err(link.clone()),
+            None => {
+                replies.put(message, None);
+                Ok(())
+            }
+        }
+    }
+
+    /// Notes where the reply to `message` is.
+    pub(crate) fn replied(&self, message: u64, link: String) {
+        lock(&self.replies).put(message, Some(link));
+    }
+
+    /// Gives up a claimed reply that was not sent, so the message may be answered later.
+    pub(crate) fn release_reply(&self, message: u64) {
+        let mut replies = lock(&self.replies);
+        if replies.peek(&message).is_some_and(Option::is_none) {
+            replies.pop(&message);
+        }
     }
 }
 

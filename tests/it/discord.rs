@@ -15,17 +15,17 @@ use crate::support::fake_discord::{
 };
 
 /// The help channel the tests configure.
-const HELP_CHANNEL: u64 = 1_100_000_000_000_000_777;
+pub(crate) const HELP_CHANNEL: u64 = 1_100_000_000_000_000_777;
 
-struct TestBot {
-    fake: FakeDiscord,
+pub(crate) struct TestBot {
+    pub(crate) fake: FakeDiscord,
     bot: RunningBot,
-    records: Arc<MemoryRecords>,
+    pub(crate) records: Arc<MemoryRecords>,
 }
 
 /// Starts the fake Discord and the bot on the bundled knowledge, and waits until the bot has
 /// connected and registered its commands.
-async fn spawn_bot(configure: impl FnOnce(&mut Settings)) -> TestBot {
+pub(crate) async fn spawn_bot(configure: impl FnOnce(&mut Settings)) -> TestBot {
     spawn_bot_on(FakeDiscord::start().await, configure).await
 }
 
@@ -66,18 +66,18 @@ async fn spawn_bot_on(fake: FakeDiscord, configure: impl FnOnce(&mut Settings)) 
 
 impl TestBot {
     /// Sends `/ask question` and returns the interaction callback's body.
-    async fn ask(&self, question: &str, user: &Value) -> Value {
+    pub(crate) async fn ask(&self, question: &str, user: &Value) -> Value {
         let interaction = slash_command("ask", &[("question", question)], user);
         self.callback_of(interaction).await
     }
 
     /// Dispatches an interaction and returns the body of its callback.
-    async fn callback_of(&self, interaction: Value) -> Value {
+    pub(crate) async fn callback_of(&self, interaction: Value) -> Value {
         callback_of(&self.fake, interaction).await
     }
 
     /// Dispatches a message and returns the bot's reply to it.
-    async fn reply_to(&self, message: Value) -> Request {
+    pub(crate) async fn reply_to(&self, message: Value) -> Request {
         let id = str_of(&message["id"]).to_string();
         let channel = str_of(&message["channel_id"]).to_string();
         self.fake.dispatch("MESSAGE_CREATE", message).await;
@@ -90,7 +90,7 @@ impl TestBot {
     }
 
     /// Replies to messages in `channel` that answer the message `id`.
-    fn replies_to(&self, channel: u64, id: &Value) -> usize {
+    pub(crate) fn replies_to(&self, channel: u64, id: &Value) -> usize {
         self.fake
             .requests()
             .iter()
@@ -101,7 +101,7 @@ impl TestBot {
 
     /// Dispatches `message` and checks the bot leaves it alone: a question sent after it is
     /// answered, so it was handled, and it got no reply.
-    async fn assert_left_alone(&self, message: Value) {
+    pub(crate) async fn assert_left_alone(&self, message: Value) {
         let channel: u64 = str_of(&message["channel_id"])
             .parse()
             .expect("a channel id");
@@ -116,13 +116,13 @@ impl TestBot {
         assert_eq!(self.replies_to(channel, &id), 0, "it was answered");
     }
 
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.bot.shutdown().await.expect("bot stops cleanly");
     }
 }
 
 /// Dispatches an interaction and returns the body of its callback.
-async fn callback_of(fake: &FakeDiscord, interaction: Value) -> Value {
+pub(crate) async fn callback_of(fake: &FakeDiscord, interaction: Value) -> Value {
     let path = format!(
         "/api/v10/interactions/{}/{}/callback",
         str_of(&interaction["id"]),
@@ -132,11 +132,11 @@ async fn callback_of(fake: &FakeDiscord, interaction: Value) -> Value {
     fake.wait_request(|r| r.is("POST", &path)).await.body
 }
 
-fn str_of(value: &Value) -> &str {
+pub(crate) fn str_of(value: &Value) -> &str {
     value.as_str().expect("a string id")
 }
 
-fn no_pings(body: &Value) {
+pub(crate) fn no_pings(body: &Value) {
     let mentions = &body["allowed_mentions"];
     assert_eq!(mentions["parse"], serde_json::json!([]), "{body}");
     for list in ["users", "roles"] {
@@ -520,7 +520,7 @@ async fn reply_latency() {
 
 /// Manage Server, the permission staff commands need.
 const MANAGE_GUILD: u64 = 1 << 5;
-const STAFF: u64 = fake_discord::MEMBER_PERMISSIONS | MANAGE_GUILD;
+pub(crate) const STAFF: u64 = fake_discord::MEMBER_PERMISSIONS | MANAGE_GUILD;
 
 /// A bot on a small, writable knowledge folder with its own data folder.
 async fn spawn_staff_bot(
@@ -543,7 +543,7 @@ async fn spawn_staff_bot(
 
 /// The text the bot finally shows for an interaction: its immediate reply, or the edit of a
 /// deferred one.
-async fn final_reply(fake: &FakeDiscord, interaction: Value) -> Value {
+pub(crate) async fn final_reply(fake: &FakeDiscord, interaction: Value) -> Value {
     let token = str_of(&interaction["token"]).to_string();
     let callback = callback_of(fake, interaction).await;
     if callback["type"] != 5 {
@@ -556,7 +556,7 @@ async fn final_reply(fake: &FakeDiscord, interaction: Value) -> Value {
         .body
 }
 
-fn kb(
+pub(crate) fn kb(
     sub: &str,
     options: Vec<Value>,
     attachments: &[Value],
@@ -573,7 +573,7 @@ fn upload(fake: &FakeDiscord, name: &str, bytes: &[u8], user: &Value, permission
 }
 
 /// A message of the bot's, for a button to be on.
-fn bot_message() -> Value {
+pub(crate) fn bot_message() -> Value {
     message(FakeDiscord::CHANNEL_ID, &fake_discord::bot_user(), "")
 }
 
@@ -1026,7 +1026,7 @@ async fn placeholders_never_reach_members_and_staff_see_them_listed() {
 // ---- Hardening ----
 
 /// The custom id of the button labelled `label` in a reply's components.
-fn button_id(data: &Value, label: &str) -> String {
+pub(crate) fn button_id(data: &Value, label: &str) -> String {
     data["components"][0]["components"]
         .as_array()
         .and_then(|buttons| buttons.iter().find(|b| b["label"] == label))
@@ -1347,8 +1347,8 @@ async fn threads_under_a_help_channel_count_as_the_channel_and_mentions_work_in_
 }
 
 /// The staff channel and role of the escalation tests.
-const STAFF_CHANNEL: u64 = 1_100_000_000_000_000_999;
-const STAFF_ROLE: u64 = 1_100_000_000_000_000_998;
+pub(crate) const STAFF_CHANNEL: u64 = 1_100_000_000_000_000_999;
+pub(crate) const STAFF_ROLE: u64 = 1_100_000_000_000_000_998;
 
 /// The bot's reply to `question` (a message), as the message object the button sits on.
 async fn replied_message(test: &TestBot, question: Value) -> (Request, Value) {
@@ -1372,7 +1372,7 @@ async fn ask_and_send_to_staff(test: &TestBot, question: &str, member: &Value) -
     str_of(&told["data"]["content"]).to_string()
 }
 
-fn staff_posts(fake: &FakeDiscord) -> Vec<Request> {
+pub(crate) fn staff_posts(fake: &FakeDiscord) -> Vec<Request> {
     fake.requests()
         .into_iter()
         .filter(|r| {

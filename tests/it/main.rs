@@ -1,5 +1,6 @@
 //! Integration tests, one binary: the engine on fixture folders, and the real `faqbot` binary.
 
+mod asking_privately;
 mod cli;
 mod discord;
 mod engine;
