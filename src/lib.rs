@@ -17,5 +17,6 @@ pub mod live;
 pub mod meaning;
 pub mod records;
 pub mod search;
+mod sync;
 pub mod teach;
 pub mod telemetry;

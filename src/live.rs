@@ -24,6 +24,7 @@ use crate::knowledge::{
 };
 use crate::meaning::{MeaningStatus, Semantic};
 use crate::search::{Engine, SearchError};
+use crate::sync::lock;
 
 /// Edits arrive as bursts of file events (an editor writes, renames, touches); waiting this
 /// long after the last one reloads once, and well within "a couple of seconds".
@@ -491,10 +492,4 @@ fn log_progress(done: usize, total: usize) {
     if total >= LOG_FROM {
         info!(done, total, "embedding passages");
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

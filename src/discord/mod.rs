@@ -21,6 +21,8 @@ mod teaching;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::Mutex;
+
+use crate::sync::lock;
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
@@ -393,12 +395,6 @@ pub(crate) async fn suggest_off_the_runtime<
             Vec::new()
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn nonzero(n: usize) -> NonZeroUsize {

@@ -192,10 +192,7 @@ struct Memory {
 impl MemoryRecords {
     fn with<T>(&self, f: impl FnOnce(&mut Memory) -> T) -> T {
         // A panic while holding the lock leaves plain data behind; keep serving it.
-        let mut memory = self
-            .inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut memory = crate::sync::lock(&self.inner);
         f(&mut memory)
     }
 }

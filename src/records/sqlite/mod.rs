@@ -142,9 +142,7 @@ impl SqliteRecords {
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves the connection usable (SQLite rolls back an
         // unfinished statement), so keep serving.
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.conn)
     }
 
     fn failed(&self, what: &str, err: impl Display) -> RecordsError {
