@@ -106,6 +106,7 @@ struct CheckArgs {
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
+    crate::meaning::one_core_per_text();
     let cli = Cli::parse();
     // The bot is a service whose connection events belong in its log; one-shot commands
     // print only their answer.

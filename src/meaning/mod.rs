@@ -2,22 +2,28 @@
 //! come" finds the passage about massage during pregnancy though they share no word.
 //!
 //! The model is all-MiniLM-L6-v2, a sentence transformer (see `models/README.md` for where it
-//! comes from, its licence and how to regenerate the files), run on the CPU with candle's BERT
-//! from local files only: nothing is fetched at run time. This module turns text into unit
-//! vectors (mean-pooled over the real tokens, never the padding) and keeps the vectors of
-//! passages in a cache ([`cache`]); the search engine decides how much closeness of meaning
-//! counts beside BM25.
+//! comes from, its licence and how to regenerate the files), run on the CPU ([`bert`], its
+//! dense layers in 8-bit integers where the processor has AVX-512 VNNI, [`int8`]) from local
+//! files only: nothing is fetched at run time. This module turns text into unit vectors
+//! (mean-pooled over the real tokens, never the padding), keeps recent questions' vectors, and
+//! keeps the vectors of passages in a cache ([`cache`]); the search engine decides how much
+//! closeness of meaning counts beside BM25.
 
+mod bert;
 pub mod cache;
+mod int8;
 mod passages;
+
+pub use bert::Precision;
 
 pub use passages::{Closeness, PassageVectors};
 
 use std::path::{Path, PathBuf};
 
+use crate::sync::lock;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::Config;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 use tokenizers::Tokenizer;
@@ -27,9 +33,31 @@ const MODEL_FILES: [&str; 3] = ["model.safetensors", "tokenizer.json", "config.j
 /// Tokens of a text that count (the model was trained on up to 256): a passage is at most
 /// 800 characters, about 200 tokens, so this only bounds what a pasted essay costs.
 const MAX_TOKENS: usize = 256;
-/// Texts embedded in one pass of the model: padding them to one length costs less than
-/// passing the weights through the processor once per text.
-const BATCH: usize = 32;
+/// Texts embedded in one pass of the model. Measured (`cargo bench --bench runtimes --
+/// batches`, 256 SciFact abstracts): one text at a time, on each core at once, is the fastest,
+/// 14.4 ms an abstract on two cores; 2, 4, 8 and 32 together took 15.0, 15.6, 20.4 and
+/// 34.9 ms, as their larger intermediate results leave the processor's caches and padding
+/// costs work.
+const BATCH: usize = 1;
+/// Questions whose vectors are kept (about 1.5 kB each).
+const QUESTIONS_KEPT: std::num::NonZeroUsize = std::num::NonZeroUsize::new(1_024).unwrap();
+/// How the shipped model's dense layers multiply (see [`bert`]).
+const PRECISION: Precision = Precision::Int8;
+
+/// Lets each text be embedded on one core, and several texts on several cores at once.
+///
+/// candle splits large element-wise operations over a pool of its own threads, whose
+/// hand-overs cost more than they save on this model's sizes and, shared, serialise texts
+/// embedded at once (measured: two cores embedded abstracts no faster than one). One thread
+/// per text leaves the cores to [`Embedder::embed_all`]'s batches. Call it first thing in
+/// `main`; an explicit `CANDLE_NUM_THREADS` is kept.
+pub fn one_core_per_text() {
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        // SAFETY: called at the start of `main`, before any other thread exists that could
+        // read the environment at the same time.
+        unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
+    }
+}
 
 /// The model cannot be used; faqbot then answers by words alone.
 #[derive(Debug, Error)]
@@ -59,11 +87,16 @@ pub enum MeaningError {
 
 /// Turns text into unit vectors whose dot product says how alike two texts' meanings are.
 pub struct Embedder {
-    model: BertModel,
+    model: bert::Encoder,
     tokenizer: Tokenizer,
     id: String,
     dim: usize,
     dir: PathBuf,
+    /// Recent questions' vectors: members repeat each other's questions, and autocomplete and
+    /// *More answers* ask again.
+    questions: std::sync::Mutex<lru::LruCache<String, Vec<f32>>>,
+    /// Texts run through the model so far.
+    embedded: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -76,6 +109,12 @@ impl Embedder {
     /// Loads the model in `dir`: `model.safetensors` (BERT weights, float16 or float32),
     /// `tokenizer.json` and `config.json`, as `models/regenerate.sh` writes them.
     pub fn load(dir: &Path) -> Result<Embedder, MeaningError> {
+        Self::load_with(dir, PRECISION)
+    }
+
+    /// [`Embedder::load`] with the dense layers in `precision`, to compare them.
+    pub fn load_with(dir: &Path, precision: Precision) -> Result<Embedder, MeaningError> {
+        let precision = precision.available();
         let broken = |message: String| MeaningError::Broken {
             dir: dir.to_path_buf(),
             message,
@@ -93,7 +132,13 @@ impl Embedder {
         // The cache is keyed by the weights themselves: regenerated or replaced weights never
         // reuse vectors made by others.
         let digest = Sha256::digest(&weights);
-        let id = format!("{}-{}", model_name(dir), hex(&digest[..6]));
+        // And by how they are multiplied: 8-bit products give slightly other vectors.
+        let id = format!(
+            "{}-{}{}",
+            model_name(dir),
+            hex(&digest[..6]),
+            precision.id_suffix()
+        );
         let config: Config = serde_json::from_slice(&read("config.json")?)
             .map_err(|err| broken(format!("config.json: {err}")))?;
         check_config(&config).map_err(|why| broken(format!("config.json: {why}")))?;
@@ -111,7 +156,7 @@ impl Embedder {
         // Weights stored as float16 (half the repository's size) compute in float32.
         let vars = VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu)
             .map_err(|err| broken(format!("model.safetensors: {err}")))?;
-        let model = BertModel::load(vars, &config)
+        let model = bert::Encoder::load(vars, &config, precision)
             .map_err(|err| broken(format!("model.safetensors: {err}")))?;
         let embedder = Embedder {
             model,
@@ -119,6 +164,8 @@ impl Embedder {
             id,
             dim: config.hidden_size,
             dir: dir.to_path_buf(),
+            questions: std::sync::Mutex::new(lru::LruCache::new(QUESTIONS_KEPT)),
+            embedded: std::sync::atomic::AtomicUsize::new(0),
         };
         // A model that loads but gives no usable vector is as broken as one that does not load.
         let probe = embedder
@@ -154,40 +201,104 @@ impl Embedder {
             .unwrap_or_default())
     }
 
-    /// The unit vectors of `texts`, in order. Texts of similar length are run together.
+    /// The unit vectors of questions, in order: [`Embedder::embed_all`], except that a
+    /// question asked recently is not run through the model again.
+    pub fn embed_questions(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, MeaningError> {
+        let mut vectors: Vec<Option<Vec<f32>>> = {
+            let mut kept = lock(&self.questions);
+            texts.iter().map(|text| kept.get(text).cloned()).collect()
+        };
+        let missing: Vec<String> = texts
+            .iter()
+            .zip(&vectors)
+            .filter(|(_, vector)| vector.is_none())
+            .map(|(text, _)| text.clone())
+            .collect();
+        if !missing.is_empty() {
+            let mut made = self.embed_all(&missing)?.into_iter();
+            let mut kept = lock(&self.questions);
+            for (text, vector) in texts.iter().zip(vectors.iter_mut()) {
+                if vector.is_none() {
+                    let new = made.next().unwrap_or_default();
+                    kept.put(text.clone(), new.clone());
+                    *vector = Some(new);
+                }
+            }
+        }
+        Ok(vectors.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    /// Forgets the questions' vectors kept so far: to time a new question's whole path.
+    pub fn forget_questions(&self) {
+        lock(&self.questions).clear();
+    }
+
+    /// How many texts have been run through the model since it loaded (the probe included).
+    pub fn texts_embedded(&self) -> usize {
+        self.embedded.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The unit vectors of `texts`, in order. Texts of similar length are run together, in
+    /// batches spread over every core.
     pub fn embed_all(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, MeaningError> {
+        self.embed_in_batches(texts, BATCH)
+    }
+
+    /// [`Embedder::embed_all`] with at most `batch` texts run together (to measure which
+    /// batch size is best).
+    pub fn embed_in_batches(
+        &self,
+        texts: &[String],
+        batch: usize,
+    ) -> Result<Vec<Vec<f32>>, MeaningError> {
+        use rayon::prelude::*;
         let failed = |err: &dyn std::fmt::Display| MeaningError::Failed(err.to_string());
         let encodings = self
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|err| failed(&err))?;
+        // Sorted by length, each batch's texts are padded little.
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&index| encodings[index].get_ids().len());
+        let batches: Vec<Vec<(usize, Vec<f32>)>> = order
+            .par_chunks(batch.max(1))
+            .map(|batch| self.embed_batch(batch, &encodings))
+            .collect::<Result<_, MeaningError>>()?;
         let mut vectors = vec![Vec::new(); texts.len()];
-        for batch in order.chunks(BATCH) {
-            let longest = batch
-                .iter()
-                .map(|&index| encodings[index].get_ids().len())
-                .max()
-                .unwrap_or(0)
-                .max(1);
-            let mut ids = Vec::with_capacity(batch.len() * longest);
-            let mut mask = Vec::with_capacity(batch.len() * longest);
-            for &index in batch {
-                let own = encodings[index].get_ids();
-                ids.extend_from_slice(own);
-                ids.extend(std::iter::repeat_n(0, longest - own.len()));
-                mask.extend(std::iter::repeat_n(1u32, own.len()));
-                mask.extend(std::iter::repeat_n(0u32, longest - own.len()));
-            }
-            let pooled = self
-                .pool(&ids, &mask, batch.len(), longest)
-                .map_err(|err| failed(&err))?;
-            for (&index, vector) in batch.iter().zip(pooled) {
-                vectors[index] = vector;
-            }
+        for (index, vector) in batches.into_iter().flatten() {
+            vectors[index] = vector;
         }
+        self.embedded
+            .fetch_add(texts.len(), std::sync::atomic::Ordering::Relaxed);
         Ok(vectors)
+    }
+
+    /// The vectors of the texts at `batch` (indexes into `encodings`), run together.
+    fn embed_batch(
+        &self,
+        batch: &[usize],
+        encodings: &[tokenizers::Encoding],
+    ) -> Result<Vec<(usize, Vec<f32>)>, MeaningError> {
+        let failed = |err: &dyn std::fmt::Display| MeaningError::Failed(err.to_string());
+        let longest = batch
+            .iter()
+            .map(|&index| encodings[index].get_ids().len())
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let mut ids = Vec::with_capacity(batch.len() * longest);
+        let mut mask = Vec::with_capacity(batch.len() * longest);
+        for &index in batch {
+            let own = encodings[index].get_ids();
+            ids.extend_from_slice(own);
+            ids.extend(std::iter::repeat_n(0, longest - own.len()));
+            mask.extend(std::iter::repeat_n(1u32, own.len()));
+            mask.extend(std::iter::repeat_n(0u32, longest - own.len()));
+        }
+        let pooled = self
+            .pool(&ids, &mask, batch.len(), longest)
+            .map_err(|err| failed(&err))?;
+        Ok(batch.iter().copied().zip(pooled).collect())
     }
 
     /// One pass of the model over a padded batch, mean-pooled over the real tokens and
@@ -202,14 +313,8 @@ impl Embedder {
         let device = Device::Cpu;
         let ids = Tensor::from_slice(ids, (texts, length), &device)?;
         let mask = Tensor::from_slice(mask, (texts, length), &device)?;
-        let types = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &types, Some(&mask))?;
-        let weights = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&weights)?.sum(1)?;
-        let counts = weights.sum(1)?.clamp(1.0, f64::MAX)?;
-        let mean = summed.broadcast_div(&counts)?;
-        let norms = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
-        mean.broadcast_div(&norms)?.to_vec2::<f32>()
+        let hidden = self.model.forward(&ids, &mask)?;
+        bert::pooled(&hidden, &mask)
     }
 }
 
@@ -300,7 +405,11 @@ impl Semantic {
         if !settings.enabled {
             return Ok(None);
         }
-        let embedder = Embedder::load(&settings.model_dir())?;
+        let precision = match settings.precision {
+            crate::config::ModelPrecision::Int8 => Precision::Int8,
+            crate::config::ModelPrecision::Float32 => Precision::F32,
+        };
+        let embedder = Embedder::load_with(&settings.model_dir(), precision)?;
         let cache = match data_dir {
             Some(dir) => cache::VectorCache::open(dir, collection, &embedder),
             None => cache::VectorCache::in_memory(collection, &embedder),
@@ -349,10 +458,7 @@ impl Semantic {
         passages: &[crate::knowledge::Passage],
         progress: &dyn Fn(usize, usize),
     ) -> Result<(PassageVectors, cache::CacheUse), MeaningError> {
-        let mut cache = self
-            .cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cache = lock(&self.cache);
         PassageVectors::build(&self.embedder, &mut cache, passages, progress)
     }
 }
@@ -392,12 +498,29 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn bundled() -> Embedder {
-        Embedder::load(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::config::DEFAULT_MODEL_DIR),
-        )
-        .expect("the bundled model loads")
+    fn model_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::config::DEFAULT_MODEL_DIR)
     }
+
+    fn bundled() -> Embedder {
+        Embedder::load(&model_dir()).expect("the bundled model loads")
+    }
+
+    /// The reference sentences of `../shared/docs/embeddings.md`.
+    const REFERENCE_PAIRS: [(&str, &str, f32); 4] = [
+        (
+            "That is a happy person",
+            "That is a very happy person",
+            0.9428,
+        ),
+        ("That is a happy person", "That is a happy dog", 0.6945),
+        ("That is a happy person", "Today is a sunny day", 0.2567),
+        (
+            "is it ok to get a massage when pregnant",
+            "Is massage safe during pregnancy?",
+            0.9353,
+        ),
+    ];
 
     #[test]
     fn similar_questions_are_closer_than_unrelated_ones() {
@@ -421,24 +544,11 @@ mod tests {
     /// The reference values of `../shared/docs/embeddings.md` (float32 weights, a tanh GELU):
     /// the float16 weights and candle's exact GELU stay within a few thousandths.
     #[test]
-    fn vectors_match_the_reference_implementation() {
-        let embedder = bundled();
+    fn float_vectors_match_the_reference_implementation() {
+        let embedder = Embedder::load_with(&model_dir(), Precision::F32).expect("loads");
         let cosine =
             |a: &str, b: &str| closeness(&embedder.embed(a).unwrap(), &embedder.embed(b).unwrap());
-        for (a, b, expected) in [
-            (
-                "That is a happy person",
-                "That is a very happy person",
-                0.9428,
-            ),
-            ("That is a happy person", "That is a happy dog", 0.6945),
-            ("That is a happy person", "Today is a sunny day", 0.2567),
-            (
-                "is it ok to get a massage when pregnant",
-                "Is massage safe during pregnancy?",
-                0.9353,
-            ),
-        ] {
+        for (a, b, expected) in REFERENCE_PAIRS {
             let got = cosine(a, b);
             assert!(
                 (got - expected).abs() < 0.003,
@@ -454,15 +564,92 @@ mod tests {
         {
             assert!((got - expected).abs() < 0.001, "{:?}", &vector[..5]);
         }
-        // Padding never changes a vector: alone or beside a longer text, the same.
-        let both = embedder
-            .embed_all(&[
-                "hot stone".to_string(),
-                "a much longer text about deep tissue massage and pressure".to_string(),
-            ])
+    }
+
+    /// What ships (8-bit products where the processor has them) keeps every vector within
+    /// cosine 0.99 of float32's, and the reference closeness within a hundredth.
+    #[test]
+    fn shipped_vectors_stay_within_a_hundredth_of_float() {
+        let float = Embedder::load_with(&model_dir(), Precision::F32).expect("loads");
+        let shipped = bundled();
+        let mut texts: Vec<String> = REFERENCE_PAIRS
+            .iter()
+            .flat_map(|(a, b, _)| [a.to_string(), b.to_string()])
+            .collect();
+        let knowledge = crate::knowledge::KnowledgeBase::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"),
+        )
+        .expect("the bundled knowledge");
+        texts.extend(knowledge.passages().step_by(7).map(|p| p.plain.clone()));
+        let (want, got) = (
+            float.embed_all(&texts).unwrap(),
+            shipped.embed_all(&texts).unwrap(),
+        );
+        for ((text, want), got) in texts.iter().zip(&want).zip(&got) {
+            let cosine = closeness(want, got);
+            assert!(cosine >= 0.99, "{cosine} for {text:?}");
+        }
+        for (a, b, expected) in REFERENCE_PAIRS {
+            let got = closeness(&shipped.embed(a).unwrap(), &shipped.embed(b).unwrap());
+            assert!(
+                (got - expected).abs() < 0.01,
+                "{a} / {b}: {got}, expected {expected}"
+            );
+        }
+    }
+
+    /// Padding never changes a vector: alone or beside a longer text in one batch, the same.
+    #[test]
+    fn padding_in_a_batch_changes_no_vector() {
+        for precision in [Precision::F32, Precision::Int8] {
+            let embedder = Embedder::load_with(&model_dir(), precision).expect("loads");
+            let both = embedder
+                .embed_in_batches(
+                    &[
+                        "hot stone".to_string(),
+                        "a much longer text about deep tissue massage and pressure".to_string(),
+                    ],
+                    2,
+                )
+                .unwrap();
+            let alone = embedder.embed("hot stone").unwrap();
+            assert!(closeness(&both[0], &alone) > 0.9999, "{precision:?}");
+        }
+    }
+
+    #[test]
+    fn a_question_asked_again_is_not_embedded_again() {
+        let embedder = bundled();
+        let before = embedder.texts_embedded();
+        let first = embedder
+            .embed_questions(&["can massage help me sleep?".into(), "parking?".into()])
             .unwrap();
-        let alone = embedder.embed("hot stone").unwrap();
-        assert!(closeness(&both[0], &alone) > 0.9999);
+        assert_eq!(embedder.texts_embedded(), before + 2);
+        let again = embedder
+            .embed_questions(&["parking?".into(), "can massage help me sleep?".into()])
+            .unwrap();
+        assert_eq!(embedder.texts_embedded(), before + 2, "both were kept");
+        assert_eq!((&again[0], &again[1]), (&first[1], &first[0]));
+        let mixed = embedder
+            .embed_questions(&["parking?".into(), "what is reflexology?".into()])
+            .unwrap();
+        assert_eq!(embedder.texts_embedded(), before + 3, "only the new one");
+        assert_eq!(mixed[0], first[1]);
+        assert_eq!(mixed[1], embedder.embed("what is reflexology?").unwrap());
+    }
+
+    #[test]
+    fn the_model_name_says_how_it_multiplies() {
+        let float = Embedder::load_with(&model_dir(), Precision::F32).expect("loads");
+        let shipped = bundled();
+        assert!(!float.id().ends_with("-int8"), "{}", float.id());
+        assert_eq!(
+            shipped.id().ends_with("-int8"),
+            Precision::Int8.available() == Precision::Int8,
+            "{}",
+            shipped.id()
+        );
+        assert!(shipped.id().starts_with(float.id()));
     }
 
     #[test]

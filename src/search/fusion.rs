@@ -90,11 +90,16 @@ pub const WITH_MEANING: Fusion = Fusion {
 };
 
 impl Meaning {
+    /// Forgets the questions' vectors kept so far.
+    pub fn forget_questions(&self) {
+        self.embedder.forget_questions();
+    }
+
     /// How close each of `questions` is to every passage; `None` (logged) if the model
     /// failed, and the questions are answered by words alone.
     pub fn closeness_all(&self, questions: &[&str]) -> Option<Vec<Vec<Closeness>>> {
         let texts: Vec<String> = questions.iter().map(|q| q.to_string()).collect();
-        match self.embedder.embed_all(&texts) {
+        match self.embedder.embed_questions(&texts) {
             Ok(vectors) => Some(
                 vectors
                     .iter()

@@ -323,6 +323,14 @@ impl Engine {
         &self.diagnostics
     }
 
+    /// Forgets the vectors of questions asked so far, so the next ones are embedded again:
+    /// for measuring what a new question costs.
+    pub fn forget_question_vectors(&self) {
+        if let Some(meaning) = &self.meaning {
+            meaning.forget_questions();
+        }
+    }
+
     /// Answers `question` with up to `limit` passages, or says it does not know.
     ///
     /// The whole message is read first; when it is not answered and it has several
