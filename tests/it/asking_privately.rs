@@ -23,14 +23,21 @@ fn dm_of(member: &Value) -> u64 {
     FakeDiscord::dm_channel_id(str_of(&member["id"]))
 }
 
+/// `message` (the bot's) as it stands once it carries what `sent` (a request's or callback's
+/// body) set: its text, embeds and buttons.
+fn carrying(mut message: Value, sent: &Value) -> Value {
+    message["content"] = json!(sent["content"].as_str().unwrap_or(""));
+    message["embeds"] = sent.get("embeds").cloned().unwrap_or(json!([]));
+    message["components"] = sent.get("components").cloned().unwrap_or(json!([]));
+    message
+}
+
 /// The message object of the bot's `reply` (a request it sent) in the member's DMs, for a button
 /// to be pressed on.
 fn posted_in_dms(member: &Value, reply: &Value) -> Value {
-    let mut posted = direct_message(member, reply["content"].as_str().unwrap_or(""));
+    let mut posted = direct_message(member, "");
     posted["author"] = fake_discord::bot_user();
-    posted["embeds"] = reply.get("embeds").cloned().unwrap_or(json!([]));
-    posted["components"] = reply.get("components").cloned().unwrap_or(json!([]));
-    posted
+    carrying(posted, reply)
 }
 
 /// `/ask question` with its `private` option set to `private`.
@@ -47,10 +54,7 @@ fn ask_with_private(question: &str, private: bool, user: &Value) -> Value {
 fn ephemeral_message(data: &Value) -> Value {
     let mut posted = bot_message();
     posted["flags"] = json!(64);
-    posted["content"] = json!(data["content"].as_str().unwrap_or(""));
-    posted["embeds"] = data.get("embeds").cloned().unwrap_or(json!([]));
-    posted["components"] = data.get("components").cloned().unwrap_or(json!([]));
-    posted
+    carrying(posted, data)
 }
 
 /// Each question recorded so far (its text, which is kept only when it was not answered),
