@@ -101,6 +101,90 @@ fn table(model: &Path, questions: &[String], passages: &[String]) {
             (&want_questions, &want_passages),
         );
     }
+    onnx_rows(
+        model,
+        questions,
+        passages,
+        (&want_questions, &want_passages),
+    );
+}
+
+/// The same model as ONNX graphs (`bash models/export-onnx.sh` writes them to
+/// `target/onnx/`), run by rten, a pure-Rust ONNX runtime, on one thread.
+#[cfg(feature = "onnx-runtimes")]
+fn onnx_rows(
+    model: &Path,
+    questions: &[String],
+    passages: &[String],
+    wanted: (&[Vec<f32>], &[Vec<f32>]),
+) {
+    let graphs = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/onnx");
+    let reference = Reference::load(model);
+    for (name, file) in [
+        ("rten 0.27 (ONNX), float32", "all-minilm-l6-v2.onnx"),
+        (
+            "rten 0.27 (ONNX), int8 (ONNX Runtime's dynamic quantization)",
+            "all-minilm-l6-v2-int8.onnx",
+        ),
+    ] {
+        let path = graphs.join(file);
+        let Ok(graph) = rten::Model::load_file(&path) else {
+            println!(
+                "| {name} | {} missing: bash models/export-onnx.sh | | | | |",
+                path.display()
+            );
+            continue;
+        };
+        let options = rten::RunOptions::default().with_thread_pool(Some(std::sync::Arc::new(
+            rten::ThreadPool::with_num_threads(1),
+        )));
+        let (ids, mask, out) = (
+            graph.node_id("input_ids").expect("an input_ids input"),
+            graph
+                .node_id("attention_mask")
+                .expect("an attention_mask input"),
+            graph
+                .node_id("sentence_embedding")
+                .expect("a sentence_embedding output"),
+        );
+        let embed: Embed = Box::new(|texts| {
+            texts
+                .iter()
+                .map(|text| {
+                    let encoding = reference
+                        .tokenizer
+                        .encode(text.as_str(), true)
+                        .expect("tokens");
+                    let tokens: Vec<i32> = encoding.get_ids().iter().map(|&id| id as i32).collect();
+                    let length = tokens.len();
+                    let ones = vec![1i32; length];
+                    let input = |values: Vec<i32>| {
+                        rten::Value::from_shape([1, length], values)
+                            .expect("a 1 × tokens tensor")
+                            .into()
+                    };
+                    let [vector] = graph
+                        .run_n(
+                            vec![(ids, input(tokens)), (mask, input(ones))],
+                            [out],
+                            Some(options.clone()),
+                        )
+                        .expect("the graph runs");
+                    let (_, vector): ([usize; 2], Vec<f32>) =
+                        vector.into_shape_vec().expect("one vector of floats");
+                    vector
+                })
+                .collect()
+        });
+        row(name, &embed, questions, passages, wanted);
+    }
+}
+
+#[cfg(not(feature = "onnx-runtimes"))]
+fn onnx_rows(_: &Path, _: &[String], _: &[String], _: (&[Vec<f32>], &[Vec<f32>])) {
+    println!(
+        "| rten (ONNX), float32 and int8 | run with --features onnx-runtimes after bash models/export-onnx.sh | | | | |"
+    );
 }
 
 /// One line of the table: each text embedded alone, timed, and compared with float32's.

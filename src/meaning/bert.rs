@@ -11,7 +11,7 @@
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{D, DType, Module, Result, Tensor};
-use candle_nn::{Embedding, LayerNorm, VarBuilder};
+use candle_nn::{Embedding, VarBuilder};
 use candle_transformers::models::bert::{Config, HiddenAct};
 
 use super::int8::Then;
@@ -133,10 +133,67 @@ struct Layer {
     /// Query, key and value in one product (`3 × hidden` outputs).
     qkv: Dense,
     attention_out: Dense,
-    attention_norm: LayerNorm,
+    attention_norm: Norm,
     intermediate: Dense,
     output: Dense,
-    output_norm: LayerNorm,
+    output_norm: Norm,
+}
+
+/// A layer norm computed on the calling thread. candle-nn's spreads its rows over rayon's
+/// pool: for a question's few rows, waking a pool thread and waiting for it thirteen times a
+/// question cost more than the arithmetic.
+struct Norm {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    eps: f32,
+}
+
+impl Norm {
+    fn load(vb: VarBuilder, size: usize, eps: f64) -> Result<Norm> {
+        Ok(Norm {
+            weight: vb.get(size, "weight")?.to_vec1()?,
+            bias: vb.get(size, "bias")?.to_vec1()?,
+            eps: eps as f32,
+        })
+    }
+
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        let mut values = xs.flatten_all()?.to_vec1::<f32>()?;
+        let width = self.weight.len();
+        for row in values.chunks_exact_mut(width) {
+            // candle-nn's formula, in its order, so float32 vectors keep their bits.
+            let (mut sum, mut squares) = (0f32, 0f32);
+            for v in row.iter() {
+                sum += v;
+                squares += v * v;
+            }
+            let mean = sum / width as f32;
+            let variance = squares / width as f32 - mean * mean;
+            let inverse = (variance + self.eps).sqrt().recip();
+            for ((v, weight), bias) in row.iter_mut().zip(&self.weight).zip(&self.bias) {
+                *v = (*v - mean) * inverse * weight + bias;
+            }
+        }
+        Tensor::from_vec(values, xs.shape(), xs.device())
+    }
+}
+
+/// Softmax over the last dimension, on the calling thread (see [`Norm`]).
+fn softmax_last_dim(xs: &Tensor) -> Result<Tensor> {
+    let mut values = xs.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
+    let width = xs.dim(D::Minus1)?.max(1);
+    for row in values.chunks_exact_mut(width) {
+        let largest = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0f32;
+        for v in row.iter_mut() {
+            *v = (*v - largest).exp();
+            sum += *v;
+        }
+        for v in row.iter_mut() {
+            *v /= sum;
+        }
+    }
+    Tensor::from_vec(values, xs.shape(), xs.device())
 }
 
 /// BERT's encoder with its embeddings: token ids in, one vector per token out.
@@ -144,14 +201,10 @@ pub struct Encoder {
     words: Embedding,
     positions: Embedding,
     types: Embedding,
-    embeddings_norm: LayerNorm,
+    embeddings_norm: Norm,
     layers: Vec<Layer>,
     heads: usize,
     activation: HiddenAct,
-}
-
-fn layer_norm(vb: VarBuilder, size: usize, eps: f64) -> Result<LayerNorm> {
-    candle_nn::layer_norm(size, eps, vb)
 }
 
 impl Encoder {
@@ -171,7 +224,7 @@ impl Encoder {
         let words = table("word_embeddings", config.vocab_size)?;
         let positions = table("position_embeddings", config.max_position_embeddings)?;
         let types = table("token_type_embeddings", config.type_vocab_size)?;
-        let embeddings_norm = layer_norm(embeddings.pp("LayerNorm"), hidden, eps)?;
+        let embeddings_norm = Norm::load(embeddings.pp("LayerNorm"), hidden, eps)?;
         let layers = (0..config.num_hidden_layers)
             .map(|index| {
                 let vb = vb.pp(format!("encoder.layer.{index}"));
@@ -207,7 +260,7 @@ impl Encoder {
                 Ok(Layer {
                     qkv,
                     attention_out,
-                    attention_norm: layer_norm(attention.pp("output.LayerNorm"), hidden, eps)?,
+                    attention_norm: Norm::load(attention.pp("output.LayerNorm"), hidden, eps)?,
                     intermediate,
                     output: Dense::load(
                         output.pp("dense"),
@@ -215,7 +268,7 @@ impl Encoder {
                         hidden,
                         precision,
                     )?,
-                    output_norm: layer_norm(output.pp("LayerNorm"), hidden, eps)?,
+                    output_norm: Norm::load(output.pp("LayerNorm"), hidden, eps)?,
                 })
             })
             .collect::<Result<Vec<Layer>>>()?;
@@ -265,7 +318,7 @@ impl Encoder {
         };
         let (q, k, v) = (part(0)?, part(1)?, part(2)?);
         let scores = (q.matmul(&k.t()?)? * (1.0 / (head as f64).sqrt()))?.broadcast_add(bias)?;
-        let weights = candle_nn::ops::softmax_last_dim(&scores)?;
+        let weights = softmax_last_dim(&scores)?;
         let context = weights
             .matmul(&v)?
             .transpose(1, 2)?

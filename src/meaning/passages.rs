@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::cache::{CacheUse, VectorCache};
-use super::{Embedder, MeaningError, closeness};
+use super::{Embedder, MeaningError, closeness_to_rows};
 use crate::knowledge::Passage;
 
 /// The vectors of every passage, in the engine's passage order.
@@ -81,20 +81,17 @@ impl PassageVectors {
         let (content, wordings) = self
             .rows
             .split_at((self.len() * self.dim).min(self.rows.len()));
-        let wording: Vec<f32> = wordings
-            .chunks_exact(self.dim)
-            .map(|row| closeness(question, row))
-            .collect();
+        let wording = closeness_to_rows(question, wordings);
         let closest = |rows: &[u32]| {
             rows.iter()
                 .map(|&row| wording[row as usize])
                 .fold(0.0, f32::max)
         };
-        content
-            .chunks_exact(self.dim)
+        closeness_to_rows(question, content)
+            .into_iter()
             .zip(self.wordings_of.iter().zip(&self.aliases_of))
-            .map(|(row, (own, aliases))| Closeness {
-                content: closeness(question, row),
+            .map(|(content, (own, aliases))| Closeness {
+                content,
                 wording: closest(own),
                 alias: closest(aliases),
             })
