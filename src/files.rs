@@ -22,7 +22,16 @@ const NEW_FILE_MODE: u32 = 0o644;
 /// flushed to disk, then renamed over. The new file keeps the permissions of the one it
 /// replaces: a file the bot's user could read stays readable after another user saves it.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let temporary = temporary_with(path, bytes)?;
+    write_atomically_with(path, |file| file.write_all(bytes))
+}
+
+/// [`write_atomically`] for a file written piece by piece by `write` (which may seek in it),
+/// so a large file is never whole in memory.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let temporary = temporary_with(path, write)?;
     temporary.persist(path).map_err(|err| err.error)?;
     sync_folder(path)
 }
@@ -30,7 +39,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Writes `bytes` as a new file at `path`, never over an existing one: `Ok(false)` if one
 /// is there.
 fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    let temporary = temporary_with(path, bytes)?;
+    let temporary = temporary_with(path, |file| file.write_all(bytes))?;
     match temporary.persist_noclobber(path) {
         Ok(_) => sync_folder(path).map(|()| true),
         Err(err) if err.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
@@ -38,9 +47,12 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     }
 }
 
-/// A hidden temporary file beside `path` holding `bytes`, flushed, with the mode `path` has
-/// (or [`NEW_FILE_MODE`]).
-fn temporary_with(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
+/// A hidden temporary file beside `path` holding what `write` wrote, flushed, with the mode
+/// `path` has (or [`NEW_FILE_MODE`]).
+fn temporary_with(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> std::io::Result<()>,
+) -> std::io::Result<tempfile::NamedTempFile> {
     let name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -50,7 +62,7 @@ fn temporary_with(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedT
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(folder_of(path))?;
-    temporary.write_all(bytes)?;
+    write(temporary.as_file_mut())?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -186,23 +186,35 @@ impl VectorCache {
 fn save(path: &Path, dim: usize, keys: &[Key], rows: &[f32]) -> bool {
     let mut seen = std::collections::HashSet::new();
     let distinct: Vec<usize> = (0..keys.len()).filter(|&i| seen.insert(keys[i])).collect();
-    let mut bytes = Vec::with_capacity(HEADER + distinct.len() * (16 + 4 * dim));
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&(dim as u32).to_le_bytes());
-    bytes.extend_from_slice(&(distinct.len() as u32).to_le_bytes());
-    bytes.extend_from_slice(&[0u8; 32]);
-    for &index in &distinct {
-        bytes.extend_from_slice(&keys[index]);
-        for value in &rows[index * dim..(index + 1) * dim] {
-            bytes.extend_from_slice(&value.to_le_bytes());
+    // Written as it is made, the checksum last: a large FAQ's file (77 MB for MedQuAD) is
+    // never a second time in memory beside its vectors.
+    let write = |file: &mut std::fs::File| -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut out = std::io::BufWriter::new(&mut *file);
+        out.write_all(MAGIC)?;
+        out.write_all(&(dim as u32).to_le_bytes())?;
+        out.write_all(&(distinct.len() as u32).to_le_bytes())?;
+        out.write_all(&[0u8; 32])?;
+        let mut checksum = Sha256::new();
+        let mut entry = Vec::with_capacity(16 + 4 * dim);
+        for &index in &distinct {
+            entry.clear();
+            entry.extend_from_slice(&keys[index]);
+            for value in &rows[index * dim..(index + 1) * dim] {
+                entry.extend_from_slice(&value.to_le_bytes());
+            }
+            checksum.update(&entry);
+            out.write_all(&entry)?;
         }
-    }
-    let checksum = Sha256::digest(&bytes[HEADER..]);
-    bytes[16..HEADER].copy_from_slice(&checksum);
+        out.flush()?;
+        drop(out);
+        file.seek(SeekFrom::Start(16))?;
+        file.write_all(&checksum.finalize())
+    };
     let written = path
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| crate::files::write_atomically(path, &bytes));
+        .and_then(|()| crate::files::write_atomically_with(path, write));
     match written {
         Ok(()) => {
             info!(path = %path.display(), vectors = distinct.len(), "vector cache saved");
