@@ -24,14 +24,7 @@ fi
     numpy==2.4.6 safetensors==0.8.0 onnx==1.23.2 onnxruntime==1.32.0
 "$venv/bin/python" "$here/export_onnx.py" "$here/all-minilm-l6-v2" "$target"
 
-check() { # file expected-sha256
-    local got
-    got="$(sha256sum "$1" | cut -d' ' -f1)"
-    if [ "$got" != "$2" ]; then
-        echo "sha256 of $1 is $got, expected $2" >&2
-        exit 1
-    fi
-    echo "ok  $2  $1"
-}
+# shellcheck source=check.sh
+source "$here/check.sh"
 check "$target/all-minilm-l6-v2.onnx" "$float32"
 check "$target/all-minilm-l6-v2-int8.onnx" "$int8"

