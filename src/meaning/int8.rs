@@ -322,7 +322,10 @@ fn quantize_rows(x: &[f32], inputs: usize) -> (Vec<u8>, Vec<f32>) {
         for (b, v) in target.iter_mut().zip(values) {
             // -127..=127 offset by 128: 1..=255, never a wrapped value. `max` and `min` (not
             // `clamp`) turn a NaN into a bound, so the value is always a whole number in range.
-            #[expect(clippy::manual_clamp, reason = "clamp keeps a NaN, which must not pass")]
+            #[expect(
+                clippy::manual_clamp,
+                reason = "clamp keeps a NaN, which must not pass"
+            )]
             let whole = nearest(*v * inverse).max(-127.0).min(127.0);
             // SAFETY: `whole` is finite and within -127..=127, so it fits an i32 exactly;
             // the unchecked conversion is one vector instruction where `as` is a scalar loop.
