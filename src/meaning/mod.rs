@@ -570,7 +570,10 @@ mod tests {
     fn closeness_to_rows_is_closeness_to_each_row() {
         let question: Vec<f32> = (0..20).map(|i| (i as f32 * 0.7).sin()).collect();
         let rows: Vec<f32> = (0..20 * 5).map(|i| (i as f32 * 0.3).cos()).collect();
-        let each: Vec<f32> = rows.chunks_exact(20).map(|r| closeness(&question, r)).collect();
+        let each: Vec<f32> = rows
+            .chunks_exact(20)
+            .map(|r| closeness(&question, r))
+            .collect();
         let all = closeness_to_rows(&question, &rows);
         assert_eq!(all.len(), 5);
         for (a, b) in all.iter().zip(&each) {
