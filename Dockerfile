@@ -22,7 +22,8 @@ RUN cargo build --release --locked --bin faqbot \
 
 FROM docker.io/library/debian:bookworm-slim
 # A system user owns the two folders faqbot writes; the program and the model stay root's.
-RUN useradd --system --user-group --uid 10001 --home-dir /srv/faqbot --no-create-home \
+RUN groupadd --system --gid 10001 faqbot \
+    && useradd --system --uid 10001 --gid faqbot --home-dir /srv/faqbot --no-create-home \
         --shell /usr/sbin/nologin faqbot \
     && install -d --owner faqbot --group faqbot /srv/faqbot /srv/faqbot/data
 # faqbot finds the model beside its binary (semantic.model_dir's default).
