@@ -12,6 +12,7 @@ pub mod config;
 pub mod discord;
 pub mod eval;
 pub mod files;
+pub mod health;
 pub mod knowledge;
 pub mod live;
 pub mod meaning;

@@ -46,6 +46,17 @@ enum Command {
     /// Teach the bot a question: add it to a section's alternative wordings, so it is
     /// answered from that section (the file's front matter gets one quoted line).
     Teach(TeachArgs),
+    /// Exit 0 if a `faqbot run` using this data folder is connected to Discord, 1 if not
+    /// (for Docker's HEALTHCHECK and monitoring).
+    Health(HealthArgs),
+}
+
+#[derive(Debug, Args)]
+struct HealthArgs {
+    /// How old the bot's last heartbeat may be, in seconds (it beats every 10 s while
+    /// connected).
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::health::DEFAULT_MAX_AGE.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    max_age: u64,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +163,25 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => run_bot(settings, args),
         Command::Report(args) => report(&settings, args.days),
         Command::Teach(args) => teach(&settings, args),
+        Command::Health(args) => health(&settings, &args),
+    }
+}
+
+fn health(settings: &Settings, args: &HealthArgs) -> Result<ExitCode> {
+    let max_age = std::time::Duration::from_secs(args.max_age);
+    match crate::health::check(&settings.data_dir, max_age) {
+        Ok(age) => {
+            println!(
+                "ok: the bot was connected to Discord {} s ago",
+                age.as_secs()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err @ crate::health::HealthError::Io { .. }) => Err(err.into()),
+        Err(err) => {
+            println!("down: {err}");
+            Ok(ExitCode::from(1))
+        }
     }
 }
 

@@ -20,6 +20,8 @@ pub struct RunningBot {
     /// Hears why start-up failed after the connection (command registration).
     failed: tokio::sync::oneshot::Receiver<DiscordError>,
     records: Arc<dyn Records>,
+    /// Touches the heartbeat file while connected (see [`crate::health`]).
+    heartbeat: tokio::task::JoinHandle<()>,
     _watcher: crate::live::KnowledgeWatcher,
 }
 
@@ -56,6 +58,7 @@ impl RunningBot {
     /// Disconnects every shard, waits for the client to stop (at most a few seconds), and
     /// writes every queued record.
     pub async fn shutdown(mut self) -> Result<(), DiscordError> {
+        self.heartbeat.abort();
         let result = disconnect(&self.shards, &mut self.task).await;
         flush(self.records).await;
         result
@@ -70,6 +73,7 @@ impl RunningBot {
             mut task,
             mut failed,
             records,
+            heartbeat,
             _watcher,
         } = self;
         let result = tokio::select! {
@@ -84,9 +88,52 @@ impl RunningBot {
                 disconnect(&shards, &mut task).await
             }
         };
+        heartbeat.abort();
         flush(records).await;
         result
     }
+}
+
+/// Touches the heartbeat file every [`crate::health::BEAT_EVERY`] while every shard is
+/// connected, so `faqbot health` can tell a live bot from one that lost Discord. A file that
+/// cannot be written is logged once, and again when it can be.
+async fn keep_beating(shards: Arc<serenity::ShardManager>, data_dir: std::path::PathBuf) {
+    let mut every = tokio::time::interval(crate::health::BEAT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        every.tick().await;
+        if !all_connected(&shards).await {
+            continue;
+        }
+        let dir = data_dir.clone();
+        match tokio::task::spawn_blocking(move || crate::health::beat(&dir)).await {
+            Ok(Ok(())) if failing => {
+                failing = false;
+                info!("the heartbeat file is written again");
+            }
+            Ok(Ok(())) => {}
+            Ok(Err(err)) if !failing => {
+                failing = true;
+                tracing::warn!(
+                    error = format!("{:#}", anyhow::Error::from(err)),
+                    "cannot write the heartbeat; `faqbot health` will report the bot as down"
+                );
+            }
+            Ok(Err(_)) => {}
+            Err(err) => tracing::error!(%err, "writing the heartbeat failed"),
+        }
+    }
+}
+
+/// Whether the bot has shards and every one is connected to the gateway (a shard waiting to
+/// reconnect is not among them).
+async fn all_connected(shards: &serenity::ShardManager) -> bool {
+    let runners = shards.runners.lock().await;
+    !runners.is_empty()
+        && runners
+            .values()
+            .all(|runner| runner.stage == serenity::ConnectionStage::Connected)
 }
 
 /// Why the client stopped, in words that say what to fix.
@@ -292,12 +339,14 @@ pub async fn start(
         reloaded,
         known,
     ));
+    let heartbeat = tokio::spawn(keep_beating(Arc::clone(&shards), settings.data_dir.clone()));
     let task = tokio::spawn(async move { client.start().await }.instrument(info_span!("discord")));
     Ok(RunningBot {
         shards,
         task,
         failed,
         records,
+        heartbeat,
         _watcher: watcher,
     })
 }

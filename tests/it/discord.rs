@@ -21,6 +21,9 @@ pub(crate) struct TestBot {
     pub(crate) fake: FakeDiscord,
     bot: RunningBot,
     pub(crate) records: Arc<MemoryRecords>,
+    /// The bot's data folder unless the test gives another: the bot writes its heartbeat
+    /// there, which must not land in a `data/` folder of the working copy.
+    _data: tempfile::TempDir,
 }
 
 /// Starts the fake Discord and the bot on the bundled knowledge, and waits until the bot has
@@ -33,8 +36,10 @@ pub(crate) async fn spawn_bot(configure: impl FnOnce(&mut Settings)) -> TestBot 
 async fn spawn_bot_on(fake: FakeDiscord, configure: impl FnOnce(&mut Settings)) -> TestBot {
     // Quiet unless RUST_LOG asks, as when debugging a test.
     faqbot::telemetry::init("off");
+    let data = tempfile::tempdir().expect("data dir");
     let mut settings = Settings {
         knowledge_dir: bundled_knowledge(),
+        data_dir: data.path().to_path_buf(),
         ..Settings::default()
     };
     settings.discord.token = Some(Secret::new("fake-token"));
@@ -61,7 +66,12 @@ async fn spawn_bot_on(fake: FakeDiscord, configure: impl FnOnce(&mut Settings)) 
     fake.wait_ready().await;
     fake.wait_request(|r| r.is_registration() && r.status == 200)
         .await;
-    TestBot { fake, bot, records }
+    TestBot {
+        fake,
+        bot,
+        records,
+        _data: data,
+    }
 }
 
 impl TestBot {

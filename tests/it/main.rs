@@ -2,6 +2,7 @@
 
 mod asking_privately;
 mod cli;
+mod container;
 mod discord;
 mod engine;
 mod fake_discord_smoke;

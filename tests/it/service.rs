@@ -430,3 +430,54 @@ async fn sigterm_stops_within_seconds_while_discord_is_unreachable() {
         "the answered question is counted without its text"
     );
 }
+
+/// The modification time of the service's heartbeat file, once it has one.
+fn heartbeat_time(data: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(faqbot::health::heartbeat_path(data))
+        .and_then(|meta| meta.modified())
+        .ok()
+}
+
+/// `faqbot health` reports what a container runtime's health check needs: alive while the
+/// gateway connection is up, down once it has been gone for longer than the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_follows_the_gateway_connection() {
+    let (fake, data, service) = connected_on_bundled().await;
+    let deadline = Instant::now() + WAIT;
+    while heartbeat_time(data.path()).is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "no heartbeat within {WAIT:?}:\n{}",
+            service.log()
+        );
+        std::thread::sleep(POLL);
+    }
+    crate::support::faqbot(service.dir.path())
+        .arg("health")
+        .assert()
+        .success()
+        .stdout(predicates::str::starts_with("ok: "));
+
+    fake.go_down().await;
+    // The client notices and starts reconnecting (to a gateway that refuses it); a beat may
+    // still come while it has not.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let last = heartbeat_time(data.path());
+    // Absence can only be shown by waiting: longer than a beat, with a margin.
+    tokio::time::sleep(faqbot::health::BEAT_EVERY + Duration::from_secs(2)).await;
+    assert_eq!(
+        heartbeat_time(data.path()),
+        last,
+        "the bot beat while Discord was down:\n{}",
+        service.log()
+    );
+    crate::support::faqbot(service.dir.path())
+        .args([
+            "health",
+            "--max-age",
+            &faqbot::health::BEAT_EVERY.as_secs().to_string(),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("not connected to Discord"));
+}
