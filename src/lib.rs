@@ -12,6 +12,7 @@ pub mod config;
 pub mod discord;
 pub mod eval;
 pub mod files;
+pub mod hours;
 pub mod knowledge;
 pub mod live;
 pub mod meaning;
