@@ -130,8 +130,23 @@ impl PartialEq for Zone {
 
 impl<'de> Deserialize<'de> for Zone {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Zone, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        Zone::named(&name).map_err(de::Error::custom)
+        deserializer.deserialize_str(ZoneVisitor)
+    }
+}
+
+/// Reads a zone's name; refusing it inside the visitor lets the YAML reader name the key
+/// (`hours.time_zone:`), as it does for the days.
+struct ZoneVisitor;
+
+impl Visitor<'_> for ZoneVisitor {
+    type Value = Zone;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a time zone name such as Europe/London")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Zone, E> {
+        Zone::named(name).map_err(E::custom)
     }
 }
 
