@@ -5,6 +5,7 @@ mod cli;
 mod discord;
 mod engine;
 mod fake_discord_smoke;
+mod hours;
 mod knowledge;
 mod live;
 mod service;
