@@ -52,14 +52,33 @@ const CLINIC_WORDS: &[&str] = &[
 /// Times the hours cannot honestly be worked out for (a weekend is two days, Easter and bank
 /// holidays move, the past is past): such questions get the hours passage, as before.
 const NOT_WORKED_OUT: &[&str] = &[
-    "weekend", "weekends", "week", "month", "easter", "bank", "holiday", "holidays",
-    "thanksgiving", "yesterday", "last",
+    "weekend",
+    "weekends",
+    "week",
+    "month",
+    "easter",
+    "bank",
+    "holiday",
+    "holidays",
+    "thanksgiving",
+    "yesterday",
+    "last",
 ];
 /// Parts of a day: "are you open in the evening?" does not mean now, nor "at 8pm", so without
 /// a day named they are not worked out either.
 const PARTS_OF_DAY: &[&str] = &[
-    "morning", "mornings", "afternoon", "afternoons", "evening", "evenings", "night", "nights",
-    "lunch", "lunchtime", "late", "early",
+    "morning",
+    "mornings",
+    "afternoon",
+    "afternoons",
+    "evening",
+    "evenings",
+    "night",
+    "nights",
+    "lunch",
+    "lunchtime",
+    "late",
+    "early",
 ];
 /// Days with fixed dates that members name rather than date: honest to answer, because the
 /// date never moves (Easter, which does, is not among them).
@@ -121,9 +140,9 @@ pub fn read(question: &str) -> Option<Asked> {
         return Some(asked);
     }
     // A time of day or a date without its month ("8pm", "the 24th") is not now either.
-    let other_time = words.iter().any(|w| {
-        PARTS_OF_DAY.contains(&w.as_str()) || w.bytes().any(|b| b.is_ascii_digit())
-    });
+    let other_time = words
+        .iter()
+        .any(|w| PARTS_OF_DAY.contains(&w.as_str()) || w.bytes().any(|b| b.is_ascii_digit()));
     if other_time {
         return None;
     }
@@ -252,7 +271,10 @@ mod tests {
             ("r u open?", Asked::Now),
             ("is the clinic still open", Asked::Now),
             ("you still open?", Asked::Now),
-            ("are you open late on thursdays", Asked::Weekly(Weekday::Thursday)),
+            (
+                "are you open late on thursdays",
+                Asked::Weekly(Weekday::Thursday),
+            ),
             ("Open on Sunday?", Asked::Day(When::Next(Weekday::Sunday))),
             ("are you open on sundays", Asked::Weekly(Weekday::Sunday)),
             ("What time do you close today?", Asked::Day(When::Today)),

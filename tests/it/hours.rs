@@ -309,5 +309,8 @@ fn a_second_hours_block_is_a_warning_and_the_first_answers() {
         ]
     );
     let (source, hours) = base.hours().expect("hours");
-    assert_eq!((source, hours.time_zone.name()), ("a-hours.md", "Europe/London"));
+    assert_eq!(
+        (source, hours.time_zone.name()),
+        ("a-hours.md", "Europe/London")
+    );
 }
