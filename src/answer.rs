@@ -13,6 +13,11 @@ pub struct Answer {
     pub results: Vec<Hit>,
     /// When not answered: the closest passages, for a "did you mean" line. Empty otherwise.
     pub near_misses: Vec<Hit>,
+    /// For a question about being open: the sentence worked out from the clinic's opening
+    /// hours ("Open now, until 19:00 today (Europe/London)"), shown before the passage the
+    /// hours come from, which is then the only result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hours: Option<String>,
 }
 
 /// One passage found for a question.

@@ -13,6 +13,7 @@ pub mod discord;
 pub mod eval;
 pub mod files;
 pub mod health;
+pub mod hours;
 pub mod knowledge;
 pub mod live;
 pub mod meaning;

@@ -19,6 +19,7 @@ use notify_debouncer_full::notify::event::{
 use thiserror::Error;
 use tracing::{info, info_span, warn};
 
+use crate::hours::Clock;
 use crate::knowledge::{
     Diagnostic, Document, KnowledgeBase, KnowledgeError, Problem, SYNONYMS_FILE, Synonyms,
 };
@@ -94,6 +95,8 @@ pub struct LiveKnowledge {
     review_after: Duration,
     semantic: Option<Arc<Semantic>>,
     meaning: MeaningStatus,
+    /// Where the engines' "now" comes from, for questions about being open.
+    clock: Clock,
     engine: ArcSwap<Engine>,
     state: Mutex<State>,
     /// One reload at a time: two overlapping reloads could swap in the older one last.
@@ -147,6 +150,7 @@ impl LiveKnowledge {
             review_after: crate::config::days(review_after_days),
             semantic,
             meaning: meaning.clone(),
+            clock: Clock::System,
             engine: ArcSwap::from_pointee(empty),
             state: Mutex::new(State {
                 good: BTreeMap::new(),
@@ -166,6 +170,14 @@ impl LiveKnowledge {
         };
         live.reload()?;
         Ok(live)
+    }
+
+    /// This knowledge, answering questions about being open at `clock`'s "now" (tests, and
+    /// staff trying an answer ahead of time): the folder is indexed again with it.
+    pub fn with_clock(mut self, clock: Clock) -> Result<LiveKnowledge, ReloadError> {
+        self.clock = clock;
+        self.reload()?;
+        Ok(self)
     }
 
     /// The index to answer one question from. Hold it for the whole question.
@@ -256,6 +268,7 @@ impl LiveKnowledge {
                 continue;
             }
             let meaning = self.meaning_of(&engine);
+            let engine = self.answering_hours(engine, &lock(&self.state).good);
             let status = {
                 let mut state = lock(&self.state);
                 state.status.passages = engine.passages().len();
@@ -272,6 +285,14 @@ impl LiveKnowledge {
             );
             return Ok(status);
         }
+    }
+
+    /// `engine`, answering questions about being open from the hours of `good` by this
+    /// knowledge's clock.
+    fn answering_hours(&self, engine: Engine, good: &BTreeMap<String, Document>) -> Engine {
+        engine
+            .with_hours(crate::knowledge::hours_of(good.values()))
+            .with_clock(self.clock)
     }
 
     fn generation(&self) -> u64 {
@@ -341,6 +362,7 @@ impl LiveKnowledge {
 
     /// Swaps in `engine`, built from `read`, and makes its status the current one.
     fn swap(&self, read: Read, engine: Engine, meaning: MeaningStatus) -> Status {
+        let engine = self.answering_hours(engine, &read.good);
         let mut diagnostics = read.diagnostics;
         diagnostics.extend(engine.diagnostics().iter().cloned());
         let status = Status {

@@ -103,6 +103,11 @@ struct AskArgs {
     /// Match words only, without the sentence-embedding model.
     #[arg(long)]
     words_only: bool,
+    /// Answer as if asked at this moment, to try the opening hours ahead of time: a time
+    /// with its offset (2026-12-24T17:30:00Z, 2026-12-24T17:30+00:00) or its zone
+    /// (2026-12-24T17:30[Europe/London]).
+    #[arg(long, value_name = "TIME", value_parser = instant)]
+    at: Option<jiff::Timestamp>,
     /// The question; several words need no quotes.
     #[arg(required = true, num_args = 1.., value_name = "QUESTION")]
     question: Vec<String>,
@@ -326,13 +331,23 @@ fn engine_for(settings: &Settings, dir: &Path, words_only: bool) -> Result<Engin
         );
     }
     let semantic = semantic_for(settings, words_only);
-    Engine::build_with(
+    let engine = Engine::build_with(
         base.passages().cloned().collect(),
         &base.synonyms,
         semantic.as_ref(),
         &progress_bar("Embedding passages"),
     )
-    .context("building the search index")
+    .context("building the search index")?;
+    Ok(engine.with_hours(base.hours()))
+}
+
+/// `--at`: an instant, written with its offset or its time zone.
+fn instant(text: &str) -> Result<jiff::Timestamp, String> {
+    text.parse::<jiff::Timestamp>()
+        .or_else(|_| text.parse::<jiff::Zoned>().map(|zoned| zoned.timestamp()))
+        .map_err(|_| {
+            "write a time with its offset or zone, such as 2026-12-24T17:30:00Z or 2026-12-24T17:30[Europe/London]".to_string()
+        })
 }
 
 /// The model the settings name, with its cache in the data folder; `None` (with a warning
@@ -380,7 +395,10 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<ExitCode> {
     let dir = args
         .knowledge
         .unwrap_or_else(|| settings.knowledge_dir.clone());
-    let engine = engine_for(settings, &dir, args.words_only)?;
+    let mut engine = engine_for(settings, &dir, args.words_only)?;
+    if let Some(at) = args.at {
+        engine = engine.with_clock(crate::hours::Clock::Fixed(at));
+    }
     let question = args.question.join(" ");
     let answer = engine.answer(&question, usize::from(args.top))?;
     let mut out = std::io::stdout().lock();
@@ -398,6 +416,9 @@ fn ask(settings: &Settings, args: AskArgs) -> Result<ExitCode> {
 struct JsonAnswer<'a> {
     question: &'a str,
     answered: bool,
+    /// Only for questions about being open, so other answers keep their shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hours: Option<&'a str>,
     results: Vec<JsonHit<'a>>,
 }
 
@@ -417,6 +438,7 @@ impl<'a> From<&'a Answer> for JsonAnswer<'a> {
         JsonAnswer {
             question: &answer.question,
             answered: answer.answered,
+            hours: answer.hours.as_deref(),
             results: answer
                 .results
                 .iter()
@@ -445,6 +467,9 @@ fn write_answer(out: &mut impl Write, answer: &Answer, staff_contact: &str) -> R
         }
         return Ok(());
     };
+    if let Some(hours) = &answer.hours {
+        writeln!(out, "{hours}\n")?;
+    }
     writeln!(out, "{}\n", label(best))?;
     if !best.text.is_empty() {
         writeln!(out, "{}\n", best.text)?;
@@ -508,6 +533,17 @@ fn check(settings: &Settings, dir: PathBuf) -> Result<ExitCode> {
         warnings,
         placeholders,
     )?;
+    match base.hours() {
+        Some((source, hours)) => writeln!(
+            out,
+            "Opening hours: from {source} ({}); questions about being open are answered from them.",
+            hours.time_zone.name()
+        )?,
+        None => writeln!(
+            out,
+            "Opening hours: not given (an `hours:` block in the front matter; see the README)."
+        )?,
+    }
     let (_, meaning) = Semantic::load_reported(&settings.semantic, None);
     writeln!(out, "Matching by meaning: {meaning}")?;
     Ok(if errors > 0 {

@@ -149,7 +149,13 @@ pub fn answer_embed(
     let room = EMBED_DESCRIPTION_CHARS
         .min(EMBED_TOTAL_CHARS.saturating_sub(fixed))
         .saturating_sub(count(&disclaimer));
-    let body = completed(bold(&best.text, bold_ranges), best, texts);
+    let mut body = completed(bold(&best.text, bold_ranges), best, texts);
+    if let Some(hours) = &answer.hours {
+        // The worked-out sentence first: it is the answer, the passage its source. It is
+        // faqbot's own words around validated times and a zone name, whose only Markdown can
+        // be the underscore of `America/New_York`.
+        body = format!("**{}**\n\n{body}", hours.replace('_', "\\_"));
+    }
     let description = format!("{}{disclaimer}", fit(&body, room));
     let mut embed = serenity::CreateEmbed::new()
         .title(title)
@@ -615,6 +621,7 @@ mod tests {
             answered: true,
             results: hits,
             near_misses: vec![],
+            hours: None,
         }
     }
 

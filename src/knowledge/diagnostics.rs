@@ -155,6 +155,11 @@ pub enum Problem {
         /// The most that are used.
         limit: usize,
     },
+    /// A second file with an `hours:` block: members are answered from one.
+    #[error(
+        "front matter: the opening hours are already given in {0}, and only those are used: keep the hours in one file"
+    )]
+    HoursTwice(String),
 }
 
 impl Problem {
@@ -168,7 +173,8 @@ impl Problem {
             | Problem::SynonymWithoutWords(_)
             | Problem::DuplicateSynonym { .. }
             | Problem::RepeatedSynonym(_)
-            | Problem::TooManyWordings { .. } => Severity::Warning,
+            | Problem::TooManyWordings { .. }
+            | Problem::HoursTwice(_) => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -61,6 +61,8 @@ pub struct Document {
     pub author: Option<String>,
     /// Public sources its health facts rest on.
     pub sources: Vec<String>,
+    /// The clinic's opening hours, when this is the file that states them.
+    pub hours: Option<crate::hours::OpeningHours>,
     /// The quotable pieces, in file order.
     pub passages: Vec<Passage>,
 }
@@ -345,6 +347,7 @@ fn assemble(
         last_reviewed: front.last_reviewed,
         author: front.author.or(outline.author),
         sources: front.sources,
+        hours: front.hours,
         passages,
     })
 }

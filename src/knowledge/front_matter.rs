@@ -1,7 +1,8 @@
 //! Front matter: the optional YAML block between `---` lines at the top of a knowledge file.
 //!
 //! It carries what is about the file rather than in it: the title, other wordings members use
-//! for the topic, tags, when staff last reviewed it, and the sources a health fact rests on.
+//! for the topic, tags, when staff last reviewed it, the sources a health fact rests on, and
+//! in the hours file the clinic's opening hours (read and checked by [`crate::hours`]).
 //! Unknown keys are errors, because a misspelt `alias:` silently ignored would be a lost answer.
 
 use std::collections::BTreeMap;
@@ -36,6 +37,8 @@ pub struct FrontMatter {
     pub sources: Vec<String>,
     /// Who wrote the answer.
     pub author: Option<String>,
+    /// The clinic's weekly hours, holidays and time zone, in the one file that states them.
+    pub hours: Option<crate::hours::OpeningHours>,
 }
 
 /// A YAML value that may be written as one string or as a list of strings.

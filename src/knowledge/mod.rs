@@ -26,6 +26,8 @@ use std::time::Duration;
 use thiserror::Error;
 use tracing::{debug, info_span};
 
+use crate::hours::OpeningHours;
+
 pub use diagnostics::{Diagnostic, Problem, Severity};
 pub(crate) use document::same_heading;
 pub use document::{Document, Format, ParsedFile, Passage, parse};
@@ -155,6 +157,7 @@ impl KnowledgeBase {
                     .push(Diagnostic::new(source, 1, Problem::Ignored));
             }
         }
+        base.diagnostics.extend(hours_twice(&base.documents));
         base.diagnostics
             .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         debug!(
@@ -170,6 +173,12 @@ impl KnowledgeBase {
         self.documents
             .iter()
             .flat_map(|document| &document.passages)
+    }
+
+    /// The clinic's opening hours and the file that states them: the first, by path, that
+    /// has an `hours:` block.
+    pub fn hours(&self) -> Option<(&str, &OpeningHours)> {
+        hours_of(&self.documents)
     }
 
     /// Whether any file has an error (warnings do not count).
@@ -280,6 +289,34 @@ fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, Problem> {
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
     Ok(bytes)
+}
+
+/// The opening hours of the first of `documents` (in path order) that states them, with its
+/// path.
+pub fn hours_of<'a>(
+    documents: impl IntoIterator<Item = &'a Document>,
+) -> Option<(&'a str, &'a OpeningHours)> {
+    documents
+        .into_iter()
+        .find_map(|document| Some((document.source.as_str(), document.hours.as_ref()?)))
+}
+
+/// A warning for each file after the first that states opening hours: two blocks that
+/// disagree would leave members with whichever file sorts first, so staff should know.
+fn hours_twice(documents: &[Document]) -> Vec<Diagnostic> {
+    let mut stating = documents.iter().filter(|document| document.hours.is_some());
+    let Some(first) = stating.next() else {
+        return Vec::new();
+    };
+    stating
+        .map(|other| {
+            Diagnostic::new(
+                other.source.clone(),
+                1,
+                Problem::HoursTwice(first.source.clone()),
+            )
+        })
+        .collect()
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

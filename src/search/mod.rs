@@ -35,6 +35,7 @@ pub use query::MAX_QUESTION_CHARS;
 use std::sync::Arc;
 
 use crate::answer::{Answer, Hit};
+use crate::hours::{Clock, OpeningHours};
 use crate::knowledge::{Diagnostic, KnowledgeBase, Passage, Synonyms, placeholders};
 use crate::meaning::{Closeness, Embedder, PassageVectors, Semantic};
 use analysis::Analyzer;
@@ -135,6 +136,16 @@ pub struct Engine {
     sections: Vec<u32>,
     /// Each passage's knowledge file.
     files: Vec<u32>,
+    /// The clinic's opening hours, when a file states them.
+    hours: Option<Hours>,
+    /// Where "now" comes from, for questions about being open.
+    clock: Clock,
+}
+
+/// The opening hours and the passage an answer from them cites.
+struct Hours {
+    hours: OpeningHours,
+    passage: usize,
 }
 
 impl std::fmt::Debug for Engine {
@@ -146,9 +157,47 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// Indexes every passage of a loaded knowledge base with its synonyms.
+    /// Indexes every passage of a loaded knowledge base with its synonyms, and answers from
+    /// its opening hours.
     pub fn from_knowledge(base: &KnowledgeBase) -> Result<Engine, SearchError> {
-        Engine::build(base.passages().cloned().collect(), &base.synonyms)
+        Ok(
+            Engine::build(base.passages().cloned().collect(), &base.synonyms)?
+                .with_hours(base.hours()),
+        )
+    }
+
+    /// This engine, answering questions about being open from `hours`, stated in the file
+    /// `source` (see [`KnowledgeBase::hours`]). Such an answer cites the file's section whose
+    /// heading speaks of hours, else its first: staff keep the hours in words there too.
+    pub fn with_hours(mut self, hours: Option<(&str, &OpeningHours)>) -> Engine {
+        self.hours = hours.and_then(|(source, hours)| {
+            let of_file = || {
+                self.passages
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, passage)| passage.source == source)
+            };
+            let about_hours = |passage: &Passage| {
+                passage
+                    .heading
+                    .as_deref()
+                    .is_some_and(|heading| heading.to_lowercase().contains("hours"))
+            };
+            let (passage, _) = of_file()
+                .find(|(_, passage)| about_hours(passage))
+                .or_else(|| of_file().next())?;
+            Some(Hours {
+                hours: hours.clone(),
+                passage,
+            })
+        });
+        self
+    }
+
+    /// This engine, taking "now" from `clock`.
+    pub fn with_clock(mut self, clock: Clock) -> Engine {
+        self.clock = clock;
+        self
     }
 
     /// Indexes `passages`, applying `synonyms` to questions.
@@ -208,6 +257,8 @@ impl Engine {
             weights,
             addresses,
             meaning: None,
+            hours: None,
+            clock: Clock::System,
         })
     }
 
@@ -338,6 +389,10 @@ impl Engine {
     /// `reading.rs` and [`decision::choose`]).
     pub fn answer(&self, question: &str, limit: usize) -> Result<Answer, SearchError> {
         let _span = info_span!("answer", chars = question.chars().count()).entered();
+        if let Some(answer) = self.answer_hours(question) {
+            debug!("answered from the opening hours");
+            return Ok(answer);
+        }
         let mut analyzer = self.analyzer.clone();
         let searcher = self.reader.searcher();
         let whole = self.prepare(&searcher, &mut analyzer, &[question], false)?;
@@ -366,6 +421,24 @@ impl Engine {
             answered: verdict.answered,
             results: verdict.results,
             near_misses: verdict.near_misses,
+            hours: None,
+        })
+    }
+
+    /// A question about being open, answered from the opening hours at the clock's "now",
+    /// citing the hours passage; `None` for every other question, or without hours.
+    fn answer_hours(&self, question: &str) -> Option<Answer> {
+        let hours = self.hours.as_ref()?;
+        let sentence = hours.hours.answer(question, self.clock.now())?;
+        let passage = self.passages.get(hours.passage)?;
+        // Certain, not ranked: the answer is worked out, and the passage is where it is from.
+        let hit = self.shown(passage, 1.0, 1.0, 1.0, Vec::new());
+        Some(Answer {
+            question: question.to_string(),
+            answered: true,
+            results: vec![hit],
+            near_misses: Vec::new(),
+            hours: Some(sentence),
         })
     }
 
@@ -638,6 +711,23 @@ impl Engine {
 
     fn hit(&self, candidate: &Candidate, confidence: f32, matched_terms: Vec<String>) -> Hit {
         let passage = &self.passages[candidate.passage.min(self.passages.len().saturating_sub(1))];
+        self.shown(
+            passage,
+            candidate.score,
+            confidence,
+            candidate.signals.coverage,
+            matched_terms,
+        )
+    }
+
+    fn shown(
+        &self,
+        passage: &Passage,
+        score: f32,
+        confidence: f32,
+        coverage: f32,
+        matched_terms: Vec<String>,
+    ) -> Hit {
         // A hit is what a member is shown: nothing still to be filled in.
         let shown = placeholders::for_members(&passage.text);
         Hit {
@@ -650,8 +740,8 @@ impl Engine {
             line: passage.line,
             text: shown.text.into_owned(),
             withheld: shown.withheld,
-            score: candidate.score,
-            coverage: candidate.signals.coverage,
+            score,
+            coverage,
             confidence,
             matched_terms,
         }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use faqbot::config::{Secret, Settings};
 use faqbot::discord::RunningBot;
+use faqbot::hours::Clock;
 use faqbot::records::{MemoryRecords, Records};
 use serde_json::Value;
 
@@ -29,11 +30,23 @@ pub(crate) struct TestBot {
 /// Starts the fake Discord and the bot on the bundled knowledge, and waits until the bot has
 /// connected and registered its commands.
 pub(crate) async fn spawn_bot(configure: impl FnOnce(&mut Settings)) -> TestBot {
-    spawn_bot_on(FakeDiscord::start().await, configure).await
+    spawn_bot_on(FakeDiscord::start().await, Clock::System, configure).await
 }
 
-/// [`spawn_bot`] on a fake set up beforehand.
-async fn spawn_bot_on(fake: FakeDiscord, configure: impl FnOnce(&mut Settings)) -> TestBot {
+/// [`spawn_bot`] answering questions about being open as if asked at `now`.
+pub(crate) async fn spawn_bot_at(
+    now: jiff::Timestamp,
+    configure: impl FnOnce(&mut Settings),
+) -> TestBot {
+    spawn_bot_on(FakeDiscord::start().await, Clock::Fixed(now), configure).await
+}
+
+/// [`spawn_bot`] on a fake set up beforehand, its "now" from `clock`.
+async fn spawn_bot_on(
+    fake: FakeDiscord,
+    clock: Clock,
+    configure: impl FnOnce(&mut Settings),
+) -> TestBot {
     // Quiet unless RUST_LOG asks, as when debugging a test.
     faqbot::telemetry::init("off");
     let data = tempfile::tempdir().expect("data dir");
@@ -57,6 +70,8 @@ async fn spawn_bot_on(fake: FakeDiscord, configure: impl FnOnce(&mut Settings)) 
             Some(semantic),
             meaning,
         )
+        .expect("knowledge")
+        .with_clock(clock)
         .expect("knowledge"),
     );
     let shared: Arc<dyn Records> = records.clone();
@@ -462,7 +477,7 @@ async fn long_questions_are_cut_not_rejected() {
 async fn command_registration_is_retried_while_discord_fails() {
     let fake = FakeDiscord::start().await;
     fake.fail_registrations(2);
-    let test = spawn_bot_on(fake, |_| {}).await;
+    let test = spawn_bot_on(fake, Clock::System, |_| {}).await;
     let attempts: Vec<u16> = test
         .fake
         .requests()

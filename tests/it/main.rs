@@ -6,6 +6,7 @@ mod container;
 mod discord;
 mod engine;
 mod fake_discord_smoke;
+mod hours;
 mod knowledge;
 mod live;
 mod service;
