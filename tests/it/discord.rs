@@ -91,9 +91,17 @@ async fn spawn_bot_on(
 
 impl TestBot {
     /// Sends `/ask question` and returns the interaction callback's body.
+    /// Asks with `/ask` and returns the callback's body; when the bot deferred (its search
+    /// outlasted Discord's three seconds, as on a loaded machine), `data` is the follow-up
+    /// that carried the answer, so the caller sees what the member finally sees either way.
     pub(crate) async fn ask(&self, question: &str, user: &Value) -> Value {
         let interaction = slash_command("ask", &[("question", question)], user);
-        self.callback_of(interaction).await
+        let token = str_of(&interaction["token"]).to_string();
+        let callback = self.callback_of(interaction).await;
+        if callback["type"] != 5 {
+            return callback;
+        }
+        serde_json::json!({"type": 5, "data": followup(&self.fake, &token).await})
     }
 
     /// Dispatches an interaction and returns the body of its callback.
@@ -574,6 +582,12 @@ pub(crate) async fn final_reply(fake: &FakeDiscord, interaction: Value) -> Value
     if callback["type"] != 5 {
         return callback["data"].clone();
     }
+    followup(fake, &token).await
+}
+
+/// What the bot sent after deferring the interaction of `token`: the edit of the deferred
+/// reply, or a follow-up message.
+async fn followup(fake: &FakeDiscord, token: &str) -> Value {
     let webhook = format!("/api/v10/webhooks/{}/{token}", FakeDiscord::APPLICATION_ID);
     let original = format!("{webhook}/messages/@original");
     fake.wait_request(|r| r.is("PATCH", &original) || r.is("POST", &webhook))
