@@ -102,7 +102,7 @@ fn table(model: &Path, questions: &[String], passages: &[String]) {
         );
     }
     onnx_rows(
-        model,
+        &reference.tokenizer,
         questions,
         passages,
         (&want_questions, &want_passages),
@@ -113,13 +113,12 @@ fn table(model: &Path, questions: &[String], passages: &[String]) {
 /// `target/onnx/`), run by rten, a pure-Rust ONNX runtime, on one thread.
 #[cfg(feature = "onnx-runtimes")]
 fn onnx_rows(
-    model: &Path,
+    tokenizer: &tokenizers::Tokenizer,
     questions: &[String],
     passages: &[String],
     wanted: (&[Vec<f32>], &[Vec<f32>]),
 ) {
     let graphs = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/onnx");
-    let reference = Reference::load(model);
     for (name, file) in [
         ("rten 0.27 (ONNX), float32", "all-minilm-l6-v2.onnx"),
         (
@@ -151,10 +150,7 @@ fn onnx_rows(
             texts
                 .iter()
                 .map(|text| {
-                    let encoding = reference
-                        .tokenizer
-                        .encode(text.as_str(), true)
-                        .expect("tokens");
+                    let encoding = tokenizer.encode(text.as_str(), true).expect("tokens");
                     let tokens: Vec<i32> = encoding.get_ids().iter().map(|&id| id as i32).collect();
                     let length = tokens.len();
                     let ones = vec![1i32; length];
@@ -181,7 +177,7 @@ fn onnx_rows(
 }
 
 #[cfg(not(feature = "onnx-runtimes"))]
-fn onnx_rows(_: &Path, _: &[String], _: &[String], _: (&[Vec<f32>], &[Vec<f32>])) {
+fn onnx_rows(_: &tokenizers::Tokenizer, _: &[String], _: &[String], _: (&[Vec<f32>], &[Vec<f32>])) {
     println!(
         "| rten (ONNX), float32 and int8 | run with --features onnx-runtimes after bash models/export-onnx.sh | | | | |"
     );
