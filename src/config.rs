@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::hours::{Weekly, Zone};
+
 /// The config file read when no other is named.
 pub const DEFAULT_CONFIG_FILE: &str = "faqbot.toml";
 /// The knowledge folder used when nothing else is set.
@@ -143,6 +145,17 @@ pub struct StaffSettings {
     pub max_upload_kib: NonZeroU32,
     /// How many questions one member may send to staff with "Ask staff" per day.
     pub escalations_per_day: NonZeroU32,
+    /// When the weekly digest is posted in the staff channel; `None`: never.
+    pub digest: Option<DigestSchedule>,
+}
+
+/// When the weekly staff digest is posted (`staff.digest`, in `staff.time_zone`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestSchedule {
+    /// The weekday and time, on the clinic's clock.
+    pub at: Weekly,
+    /// The clinic's time zone.
+    pub zone: Zone,
 }
 
 /// The Discord side of the settings.
@@ -246,6 +259,7 @@ impl Default for StaffSettings {
             // A long FAQ is a few dozen KiB; a larger upload is almost surely the wrong file.
             max_upload_kib: nonzero(256),
             escalations_per_day: nonzero(3),
+            digest: None,
         }
     }
 }
@@ -328,6 +342,8 @@ struct FileStaff {
     review_after_days: Option<NonZeroU32>,
     max_upload_kib: Option<NonZeroU32>,
     escalations_per_day: Option<NonZeroU32>,
+    digest: Option<toml::Spanned<Weekly>>,
+    time_zone: Option<toml::Spanned<Zone>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -404,13 +420,17 @@ impl Settings {
             path: path.to_path_buf(),
             source,
         })?;
-        let file: FileSettings = toml::from_str(&text).map_err(|err| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: err
-                .span()
-                .map_or(1, |span| 1 + text[..span.start].matches('\n').count()),
-            message: err.message().to_string(),
-        })?;
+        let line_of = |span: Option<std::ops::Range<usize>>| {
+            span.map_or(1, |span| 1 + text[..span.start].matches('\n').count())
+        };
+        let invalid =
+            |span: Option<std::ops::Range<usize>>, message: String| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: line_of(span),
+                message,
+            };
+        let file: FileSettings =
+            toml::from_str(&text).map_err(|err| invalid(err.span(), err.message().to_string()))?;
         // A relative folder in a config file means relative to that file, not to wherever
         // the bot happens to be started from.
         let base = path.parent().unwrap_or(Path::new(""));
@@ -435,6 +455,28 @@ impl Settings {
             .staff
             .escalations_per_day
             .unwrap_or(staff.escalations_per_day);
+        staff.digest = match (file.staff.digest, file.staff.time_zone) {
+            (None, _) => None,
+            (Some(at), None) => {
+                return Err(invalid(
+                    Some(at.span()),
+                    "the digest needs the clinic's time zone: add time_zone under [staff], such as time_zone = \"Europe/London\"".to_string(),
+                ));
+            }
+            (Some(at), Some(zone)) => {
+                if staff.channel_id.is_none() {
+                    return Err(invalid(
+                        Some(at.span()),
+                        "the digest is posted in the staff channel: add channel_id under [staff]"
+                            .to_string(),
+                    ));
+                }
+                Some(DigestSchedule {
+                    at: at.into_inner(),
+                    zone: zone.into_inner(),
+                })
+            }
+        };
         let discord = &mut self.discord;
         let d = file.discord;
         discord.token = d.token.map(Secret::new).or(discord.token.take());
@@ -518,6 +560,8 @@ role_id = 7
 channel_id = 8
 review_after_days = 180
 max_upload_kib = 64
+digest = "Monday 09:00"
+time_zone = "America/New_York"
 "#,
         )
         .unwrap();
@@ -538,6 +582,9 @@ max_upload_kib = 64
         assert_eq!(settings.staff.channel_id, Some(8));
         assert_eq!(settings.staff.review_after_days.get(), 180);
         assert_eq!(settings.staff.max_upload_kib.get(), 64);
+        let digest = settings.staff.digest.expect("a digest");
+        assert_eq!(digest.at.to_string(), "monday 09:00");
+        assert_eq!(digest.zone.name(), "America/New_York");
     }
 
     #[test]
@@ -557,6 +604,26 @@ max_upload_kib = 64
                 "invalid type",
             ),
             ("[answers]\ndisclaimr = \"x\"\n", 2, "unknown field"),
+            (
+                "[staff]\nchannel_id = 1\ntime_zone = \"Europe/London\"\ndigest = \"mondays at nine\"\n",
+                4,
+                "monday 09:00",
+            ),
+            (
+                "[staff]\nchannel_id = 1\ndigest = \"monday 09:00\"\ntime_zone = \"London\"\n",
+                4,
+                "Europe/London",
+            ),
+            (
+                "[staff]\nchannel_id = 1\n\ndigest = \"monday 09:00\"\n",
+                4,
+                "time_zone",
+            ),
+            (
+                "[staff]\ndigest = \"monday 09:00\"\ntime_zone = \"Europe/London\"\n",
+                2,
+                "channel_id",
+            ),
         ] {
             std::fs::write(&path, text).unwrap();
             let err = Settings::default().apply_file(&path).unwrap_err();

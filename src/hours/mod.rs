@@ -10,12 +10,14 @@
 
 mod question;
 mod schedule;
+mod weekly;
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Weekday};
 
 pub use question::{Asked, When, read};
 pub use schedule::{Day, HoursError, OpeningHours, Range, Zone, clock_time};
+pub use weekly::{Period, Weekly, WeeklyError};
 
 /// Where "now" comes from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -187,7 +189,7 @@ fn listed(items: &[String]) -> String {
 }
 
 /// "Sunday 7 December", with the year when it is not this year's.
-fn full_date(date: Date, today: Date) -> String {
+pub fn full_date(date: Date, today: Date) -> String {
     let month = [
         "January",
         "February",
@@ -211,16 +213,31 @@ fn full_date(date: Date, today: Date) -> String {
     }
 }
 
-fn weekday_name(weekday: Weekday) -> &'static str {
-    match weekday {
-        Weekday::Monday => "Monday",
-        Weekday::Tuesday => "Tuesday",
-        Weekday::Wednesday => "Wednesday",
-        Weekday::Thursday => "Thursday",
-        Weekday::Friday => "Friday",
-        Weekday::Saturday => "Saturday",
-        Weekday::Sunday => "Sunday",
-    }
+/// Every weekday with its name, Monday first: the one list that names days, both ways.
+const WEEKDAYS: [(Weekday, &str); 7] = [
+    (Weekday::Monday, "Monday"),
+    (Weekday::Tuesday, "Tuesday"),
+    (Weekday::Wednesday, "Wednesday"),
+    (Weekday::Thursday, "Thursday"),
+    (Weekday::Friday, "Friday"),
+    (Weekday::Saturday, "Saturday"),
+    (Weekday::Sunday, "Sunday"),
+];
+
+/// "Monday".
+pub fn weekday_name(weekday: Weekday) -> &'static str {
+    WEEKDAYS
+        .iter()
+        .find(|(day, _)| *day == weekday)
+        .map_or("", |(_, name)| name)
+}
+
+/// The weekday a word names in full, in any case ("monday", "Monday").
+pub fn weekday_named(word: &str) -> Option<Weekday> {
+    WEEKDAYS
+        .iter()
+        .find(|(_, name)| name.eq_ignore_ascii_case(word))
+        .map(|(day, _)| *day)
 }
 
 #[cfg(test)]

@@ -107,15 +107,6 @@ const MONTHS: [&str; 12] = [
     "november",
     "december",
 ];
-const WEEKDAYS: [(&str, Weekday); 7] = [
-    ("monday", Weekday::Monday),
-    ("tuesday", Weekday::Tuesday),
-    ("wednesday", Weekday::Wednesday),
-    ("thursday", Weekday::Thursday),
-    ("friday", Weekday::Friday),
-    ("saturday", Weekday::Saturday),
-    ("sunday", Weekday::Sunday),
-];
 
 /// What `question` asks about the clinic's opening, or `None` when it is not about that.
 pub fn read(question: &str) -> Option<Asked> {
@@ -206,13 +197,11 @@ fn when(words: &[String]) -> Option<Asked> {
                 year: Some(date.year()),
             }));
         }
-        for (name, weekday) in WEEKDAYS {
-            if word == name {
-                return Some(Asked::Day(When::Next(weekday)));
-            }
-            if word.strip_suffix('s') == Some(name) {
-                return Some(Asked::Weekly(weekday));
-            }
+        if let Some(weekday) = super::weekday_named(word) {
+            return Some(Asked::Day(When::Next(weekday)));
+        }
+        if let Some(weekday) = word.strip_suffix('s').and_then(super::weekday_named) {
+            return Some(Asked::Weekly(weekday));
         }
         for (names, month, day) in NAMED_DAYS {
             if starts_with(&words[at..], names) {

@@ -313,7 +313,7 @@ fn range(written: &str) -> Result<Range, HoursError> {
     Ok(range)
 }
 
-fn time(written: &str) -> Result<Time, HoursError> {
+pub(super) fn time(written: &str) -> Result<Time, HoursError> {
     let written = written.trim();
     let not_a_time = || HoursError::NotATime(written.to_string());
     let (hour, minute) = written.split_once([':', '.']).ok_or_else(not_a_time)?;

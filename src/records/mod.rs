@@ -145,6 +145,49 @@ pub struct PassageVotes {
     pub not_helpful: u32,
 }
 
+/// What happened to the questions of a stretch of time, for the weekly digest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Questions members asked.
+    pub asked: u64,
+    /// Of those, the ones the bot answered.
+    pub answered: u64,
+    /// Of those, the ones it said it could not answer.
+    pub declined: u64,
+    /// Questions members sent to staff with "Ask staff".
+    pub sent_to_staff: u64,
+    /// Answers members marked "Not helpful".
+    pub not_helpful: u64,
+}
+
+impl Tally {
+    /// Counts `asked` into the tally (a mark counts as its mark, not as another question).
+    pub fn count(&mut self, asked: &Asked) {
+        if asked.escalated {
+            self.sent_to_staff += 1;
+        } else if asked.not_helpful {
+            self.not_helpful += 1;
+        } else {
+            self.asked += 1;
+            if asked.answered {
+                self.answered += 1;
+            } else {
+                self.declined += 1;
+            }
+        }
+    }
+}
+
+/// A weekly digest claimed for posting: the period's end, and the mark it replaced, so that
+/// a post that failed can give the period back (see [`Records::release_digest`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DigestClaim {
+    /// The end of the period the digest covers.
+    pub end: SystemTime,
+    /// The end of the period posted before, if any.
+    pub previous: Option<SystemTime>,
+}
+
 /// Where the bot records questions and votes.
 pub trait Records: Send + Sync {
     /// Records a question. Must not block on disk: the answer path calls it.
@@ -169,6 +212,21 @@ pub trait Records: Send + Sync {
     fn resolve(&self, wordings: &[String]) -> Result<usize, RecordsError>;
     /// Votes per passage.
     fn votes(&self) -> Result<Vec<PassageVotes>, RecordsError>;
+    /// Votes per passage cast from `from` until (not including) `until`.
+    fn votes_between(
+        &self,
+        from: SystemTime,
+        until: SystemTime,
+    ) -> Result<Vec<PassageVotes>, RecordsError>;
+    /// What happened to the questions asked from `from` until (not including) `until`.
+    fn tally(&self, from: SystemTime, until: SystemTime) -> Result<Tally, RecordsError>;
+    /// Claims the weekly digest of the period ending at `end`, so that it is posted once
+    /// even across restarts and by two processes at once: `None` when it, or a later one,
+    /// was claimed already.
+    fn claim_digest(&self, end: SystemTime) -> Result<Option<DigestClaim>, RecordsError>;
+    /// Gives back a claim whose post failed, so the digest is tried again; nothing when a
+    /// later claim came meanwhile.
+    fn release_digest(&self, claim: DigestClaim) -> Result<(), RecordsError>;
     /// Waits until everything recorded so far is stored: the last step before the process
     /// exits. A store that writes at once has nothing to wait for.
     fn flush(&self) {}
@@ -186,7 +244,34 @@ struct Memory {
     /// Each question with whether it was resolved.
     asked: Vec<(Asked, bool)>,
     voters: HashSet<(u64, VoterKey)>,
-    votes: HashMap<String, (u32, u32)>,
+    /// Each vote: the passage's source, the vote, and when.
+    votes: Vec<(String, Vote, SystemTime)>,
+    /// The end of the last period whose digest was claimed.
+    digest: Option<SystemTime>,
+}
+
+/// Votes per passage, by source.
+fn per_passage<'a>(
+    votes: impl Iterator<Item = &'a (String, Vote, SystemTime)>,
+) -> Vec<PassageVotes> {
+    let mut counts: HashMap<&str, (u32, u32)> = HashMap::new();
+    for (source, vote, _) in votes {
+        let entry = counts.entry(source).or_default();
+        match vote {
+            Vote::Helpful => entry.0 += 1,
+            Vote::NotHelpful => entry.1 += 1,
+        }
+    }
+    let mut votes: Vec<PassageVotes> = counts
+        .into_iter()
+        .map(|(source, (helpful, not_helpful))| PassageVotes {
+            source: source.to_string(),
+            helpful,
+            not_helpful,
+        })
+        .collect();
+    votes.sort_by(|a, b| a.source.cmp(&b.source));
+    votes
 }
 
 impl MemoryRecords {
@@ -225,11 +310,9 @@ impl Records for MemoryRecords {
             if !memory.voters.insert((answer, voter)) {
                 return false;
             }
-            let counts = memory.votes.entry(source.to_string()).or_default();
-            match vote {
-                Vote::Helpful => counts.0 += 1,
-                Vote::NotHelpful => counts.1 += 1,
-            }
+            memory
+                .votes
+                .push((source.to_string(), vote, SystemTime::now()));
             true
         }))
     }
@@ -260,19 +343,54 @@ impl Records for MemoryRecords {
     }
 
     fn votes(&self) -> Result<Vec<PassageVotes>, RecordsError> {
+        Ok(self.with(|memory| per_passage(memory.votes.iter())))
+    }
+
+    fn votes_between(
+        &self,
+        from: SystemTime,
+        until: SystemTime,
+    ) -> Result<Vec<PassageVotes>, RecordsError> {
         Ok(self.with(|memory| {
-            let mut votes: Vec<PassageVotes> = memory
-                .votes
-                .iter()
-                .map(|(source, (helpful, not_helpful))| PassageVotes {
-                    source: source.clone(),
-                    helpful: *helpful,
-                    not_helpful: *not_helpful,
-                })
-                .collect();
-            votes.sort_by(|a, b| a.source.cmp(&b.source));
-            votes
+            per_passage(
+                memory
+                    .votes
+                    .iter()
+                    .filter(|(_, _, at)| from <= *at && *at < until),
+            )
         }))
+    }
+
+    fn tally(&self, from: SystemTime, until: SystemTime) -> Result<Tally, RecordsError> {
+        Ok(self.with(|memory| {
+            let mut tally = Tally::default();
+            for (asked, _) in &memory.asked {
+                if from <= asked.at && asked.at < until {
+                    tally.count(asked);
+                }
+            }
+            tally
+        }))
+    }
+
+    fn claim_digest(&self, end: SystemTime) -> Result<Option<DigestClaim>, RecordsError> {
+        Ok(self.with(|memory| {
+            let previous = memory.digest;
+            if previous.is_some_and(|posted| posted >= end) {
+                return None;
+            }
+            memory.digest = Some(end);
+            Some(DigestClaim { end, previous })
+        }))
+    }
+
+    fn release_digest(&self, claim: DigestClaim) -> Result<(), RecordsError> {
+        self.with(|memory| {
+            if memory.digest == Some(claim.end) {
+                memory.digest = claim.previous;
+            }
+        });
+        Ok(())
     }
 }
 

@@ -20,17 +20,19 @@ use std::sync::{Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use tracing::{debug, error, info, warn};
 
-use crate::records::{Asked, PassageVotes, Records, RecordsError, Vote, VoterKey};
+use crate::records::{
+    Asked, DigestClaim, PassageVotes, Records, RecordsError, Tally, Vote, VoterKey,
+};
 
 mod reader;
 mod schema;
 
 pub use reader::RecordsReader;
-use reader::{read_unanswered, read_votes};
+use reader::{read_tally, read_unanswered, read_votes};
 use schema::*;
 
 /// The database file inside the data folder.
@@ -230,7 +232,70 @@ impl Records for SqliteRecords {
     }
 
     fn votes(&self) -> Result<Vec<PassageVotes>, RecordsError> {
-        read_votes(&self.conn(), &self.path)
+        read_votes(&self.conn(), &self.path, None)
+    }
+
+    fn votes_between(
+        &self,
+        from: SystemTime,
+        until: SystemTime,
+    ) -> Result<Vec<PassageVotes>, RecordsError> {
+        read_votes(&self.conn(), &self.path, Some((from, until)))
+    }
+
+    fn tally(&self, from: SystemTime, until: SystemTime) -> Result<Tally, RecordsError> {
+        // Questions still in the writer's queue belong to the period too.
+        self.flush();
+        read_tally(&self.conn(), &self.path, from, until)
+    }
+
+    fn claim_digest(&self, end: SystemTime) -> Result<Option<DigestClaim>, RecordsError> {
+        let mut conn = self.conn();
+        // IMMEDIATE: of two processes claiming at once, the second reads the first's mark.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|err| self.failed("cannot write to", err))?;
+        let previous: Option<i64> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [DIGEST_KEY],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|err| self.failed("cannot read", err))?;
+        let end_seconds = unix_seconds(end);
+        if previous.is_some_and(|posted| posted >= end_seconds) {
+            return Ok(None);
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![DIGEST_KEY, end_seconds],
+        )
+        .map_err(|err| self.failed("cannot write to", err))?;
+        tx.commit()
+            .map_err(|err| self.failed("cannot write to", err))?;
+        Ok(Some(DigestClaim {
+            end,
+            previous: previous.map(from_unix_seconds),
+        }))
+    }
+
+    fn release_digest(&self, claim: DigestClaim) -> Result<(), RecordsError> {
+        let conn = self.conn();
+        let end = unix_seconds(claim.end);
+        let result = match claim.previous {
+            Some(previous) => conn.execute(
+                "UPDATE meta SET value = ?3 WHERE key = ?1 AND value = ?2",
+                params![DIGEST_KEY, end, unix_seconds(previous)],
+            ),
+            None => conn.execute(
+                "DELETE FROM meta WHERE key = ?1 AND value = ?2",
+                params![DIGEST_KEY, end],
+            ),
+        };
+        result.map_err(|err| self.failed("cannot write to", err))?;
+        Ok(())
     }
 
     fn resolve(&self, wordings: &[String]) -> Result<usize, RecordsError> {
@@ -471,6 +536,101 @@ mod tests {
         // Kept across a restart, and readable by `faqbot report`.
         let reader = RecordsReader::open(dir.path()).unwrap();
         assert_eq!(reader.unanswered(UNIX_EPOCH).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_week_is_tallied_from_its_own_questions_and_votes() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = SqliteRecords::open(dir.path(), RETENTION).unwrap();
+        let now = SystemTime::now();
+        let (from, until) = (now - 7 * DAY, now - DAY);
+        let in_week = now - 3 * DAY;
+        records.asked(question("", in_week, true));
+        records.asked(question("", in_week, true));
+        records.asked(question("can massage help me sleep?", in_week, false));
+        records.asked(Asked {
+            not_helpful: true,
+            ..question("do you take insurance", in_week, true)
+        });
+        records.asked(Asked {
+            escalated: true,
+            ..question("can massage help me sleep?", in_week, false)
+        });
+        // Just outside, on either side: the start counts, the end does not.
+        records.asked(question("", from - Duration::from_secs(1), true));
+        records.asked(question("", until, false));
+        records.asked(question("", from, false));
+        // Written through the writer's queue: the tally waits for it.
+        let tally = records.tally(from, until).unwrap();
+        assert_eq!(
+            tally,
+            Tally {
+                asked: 4,
+                answered: 2,
+                declined: 2,
+                sent_to_staff: 1,
+                not_helpful: 1,
+            }
+        );
+        let memory = crate::records::MemoryRecords::default();
+        for asked in [
+            question("", in_week, true),
+            question("x", in_week, false),
+            question("", until, false),
+        ] {
+            memory.asked(asked);
+        }
+        assert_eq!(memory.tally(from, until).unwrap().asked, 2);
+
+        let voter = records.voter(1);
+        records.vote(1, "a.md:3", voter, Vote::NotHelpful).unwrap();
+        let now_votes = records.votes_between(now - DAY, now + DAY).unwrap();
+        assert_eq!(now_votes.len(), 1);
+        assert_eq!(now_votes[0].not_helpful, 1);
+        assert!(records.votes_between(from, until).unwrap().is_empty());
+    }
+
+    /// The digest of a period is claimed once, by one process, and a failed post gives it
+    /// back; the mark is in the file, so a restart knows it.
+    #[test]
+    fn a_digest_is_claimed_once_across_restarts_and_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let week = UNIX_EPOCH + Duration::from_secs(1_796_000_000);
+        {
+            let records = SqliteRecords::open(dir.path(), RETENTION).unwrap();
+            let claim = records
+                .claim_digest(week)
+                .unwrap()
+                .expect("the first claim");
+            assert_eq!(claim.previous, None);
+            assert_eq!(records.claim_digest(week).unwrap(), None);
+            // The post failed: the period is free again, and claimed again.
+            records.release_digest(claim).unwrap();
+            assert!(records.claim_digest(week).unwrap().is_some());
+        }
+        let reopened = SqliteRecords::open(dir.path(), RETENTION).unwrap();
+        let other_process = SqliteRecords::open(dir.path(), RETENTION).unwrap();
+        assert_eq!(
+            reopened.claim_digest(week).unwrap(),
+            None,
+            "after a restart"
+        );
+        assert_eq!(
+            reopened.claim_digest(week - DAY).unwrap(),
+            None,
+            "an older week"
+        );
+        let next = week + 7 * DAY;
+        let claim = other_process
+            .claim_digest(next)
+            .unwrap()
+            .expect("next week");
+        assert_eq!(claim.previous, Some(week));
+        assert_eq!(reopened.claim_digest(next).unwrap(), None);
+        // Releasing puts back the week before, not nothing.
+        other_process.release_digest(claim).unwrap();
+        assert_eq!(reopened.claim_digest(week).unwrap(), None);
+        assert!(reopened.claim_digest(next).unwrap().is_some());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use rusqlite::Connection;
 use tracing::warn;
 
-use crate::records::{Asked, PassageVotes, RecordsError};
+use crate::records::{Asked, PassageVotes, RecordsError, Tally};
 
 use super::FILE_NAME;
 use super::schema::*;
@@ -63,7 +63,21 @@ impl RecordsReader {
 
     /// Like [`Records::votes`].
     pub fn votes(&self) -> Result<Vec<PassageVotes>, RecordsError> {
-        read_votes(&self.conn, &self.path)
+        read_votes(&self.conn, &self.path, None)
+    }
+
+    /// Like [`Records::votes_between`].
+    pub fn votes_between(
+        &self,
+        from: SystemTime,
+        until: SystemTime,
+    ) -> Result<Vec<PassageVotes>, RecordsError> {
+        read_votes(&self.conn, &self.path, Some((from, until)))
+    }
+
+    /// Like [`Records::tally`].
+    pub fn tally(&self, from: SystemTime, until: SystemTime) -> Result<Tally, RecordsError> {
+        read_tally(&self.conn, &self.path, from, until)
     }
 }
 
@@ -157,19 +171,58 @@ pub(super) fn asked_of(row: &rusqlite::Row<'_>) -> Result<Asked, String> {
     })
 }
 
-/// Votes per passage; a row that cannot be read is skipped with a warning.
+/// What happened to the questions asked from `from` until `until`: a plain row is a question
+/// asked, a row marked not helpful or sent to staff is that mark (see [`Tally::count`]).
+pub(super) fn read_tally(
+    conn: &Connection,
+    path: &Path,
+    from: SystemTime,
+    until: SystemTime,
+) -> Result<Tally, RecordsError> {
+    let mut statement = conn
+        .prepare_cached(
+            "SELECT
+                 COALESCE(SUM(escalated = 0 AND not_helpful = 0), 0),
+                 COALESCE(SUM(escalated = 0 AND not_helpful = 0 AND answered = 1), 0),
+                 COALESCE(SUM(escalated = 0 AND not_helpful = 0 AND answered = 0), 0),
+                 COALESCE(SUM(escalated = 1), 0),
+                 COALESCE(SUM(escalated = 0 AND not_helpful = 1), 0)
+             FROM questions WHERE asked_at >= ?1 AND asked_at < ?2",
+        )
+        .map_err(|err| failed("cannot read", path, err))?;
+    statement
+        .query_row([unix_seconds(from), unix_seconds(until)], |row| {
+            let count = |n: usize| row.get::<_, i64>(n).map(|n| u64::try_from(n).unwrap_or(0));
+            Ok(Tally {
+                asked: count(0)?,
+                answered: count(1)?,
+                declined: count(2)?,
+                sent_to_staff: count(3)?,
+                not_helpful: count(4)?,
+            })
+        })
+        .map_err(|err| failed("cannot read", path, err))
+}
+
+/// Votes per passage, all of them or those cast within `window`; a row that cannot be read
+/// is skipped with a warning.
 pub(super) fn read_votes(
     conn: &Connection,
     path: &Path,
+    window: Option<(SystemTime, SystemTime)>,
 ) -> Result<Vec<PassageVotes>, RecordsError> {
     let mut statement = conn
         .prepare_cached(
             "SELECT source, SUM(helpful), SUM(1 - helpful)
-             FROM votes GROUP BY source ORDER BY source",
+             FROM votes WHERE voted_at >= ?1 AND voted_at < ?2
+             GROUP BY source ORDER BY source",
         )
         .map_err(|err| failed("cannot read", path, err))?;
+    let (from, until) = window.map_or((i64::MIN, i64::MAX), |(from, until)| {
+        (unix_seconds(from), unix_seconds(until))
+    });
     let mut rows = statement
-        .query([])
+        .query([from, until])
         .map_err(|err| failed("cannot read", path, err))?;
     let mut votes = Vec::new();
     while let Some(row) = rows

@@ -54,6 +54,10 @@ pub(super) const SALT_LEN: usize = 32;
 /// The key the salt is stored under in `meta`.
 pub(super) const SALT_KEY: &str = "salt";
 
+/// The key under which `meta` keeps the end (unix seconds) of the last period whose weekly
+/// digest was posted.
+pub(super) const DIGEST_KEY: &str = "digest_posted_until";
+
 /// "cannot open /x/faqbot.sqlite3: why".
 pub(super) fn failed(what: &str, path: &Path, err: impl Display) -> RecordsError {
     RecordsError(format!("{what} {}: {err}", path.display()))
