@@ -9,6 +9,7 @@
 pub mod answer;
 pub mod cli;
 pub mod config;
+pub mod digest;
 pub mod discord;
 pub mod eval;
 pub mod files;

@@ -87,6 +87,20 @@ impl Status {
             .iter()
             .filter(|d| matches!(d.problem, Problem::Placeholder(_)))
     }
+
+    /// The lines of each file that still hold a placeholder, file by file: one short line
+    /// per file keeps the list readable in a message when the starter knowledge still has
+    /// dozens.
+    pub fn placeholder_lines(&self) -> std::collections::BTreeMap<&str, Vec<usize>> {
+        let mut files: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for placeholder in self.placeholders() {
+            let lines = files.entry(placeholder.path.as_str()).or_default();
+            if lines.last() != Some(&placeholder.line) {
+                lines.push(placeholder.line);
+            }
+        }
+        files
+    }
 }
 
 /// The knowledge folder and the index built from it, kept current.
@@ -185,7 +199,12 @@ impl LiveKnowledge {
         self.engine.load_full()
     }
 
-    /// The folder.
+    /// Where "now" comes from: the bot's questions about opening and its weekly digest.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// The knowledge folder.
     pub fn dir(&self) -> &Path {
         &self.dir
     }

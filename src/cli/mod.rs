@@ -43,6 +43,9 @@ enum Command {
     Run(RunArgs),
     /// Print what members asked that the bot could not answer, and how answers were rated.
     Report(ReportArgs),
+    /// Print the weekly staff digest of the week that ended last (as the bot posts it in the
+    /// staff channel when `staff.digest` is set).
+    Digest(DigestArgs),
     /// Teach the bot a question: add it to a section's alternative wordings, so it is
     /// answered from that section (the file's front matter gets one quoted line).
     Teach(TeachArgs),
@@ -80,6 +83,17 @@ struct ReportArgs {
     /// How many days back to look.
     #[arg(long, default_value_t = crate::records::report::DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
     days: u32,
+}
+
+#[derive(Debug, Args)]
+struct DigestArgs {
+    /// The week that ended last at this moment instead of now: a time with its offset
+    /// (2026-12-07T09:00:00Z) or its zone (2026-12-07T09:00[Europe/London]).
+    #[arg(long, value_name = "TIME", value_parser = instant)]
+    at: Option<jiff::Timestamp>,
+    /// Knowledge folder (default: from the config file, else ./knowledge).
+    #[arg(long, value_name = "DIR")]
+    knowledge: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +181,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval(args) => eval::run(&settings, &args),
         Command::Run(args) => run_bot(settings, args),
         Command::Report(args) => report(&settings, args.days),
+        Command::Digest(args) => digest(&settings, args),
         Command::Teach(args) => teach(&settings, args),
         Command::Health(args) => health(&settings, &args),
     }
@@ -264,6 +279,26 @@ fn report(settings: &Settings, days: u32) -> Result<ExitCode> {
     let votes = crate::records::report::worst_first(records.votes()?);
     let mut out = std::io::stdout().lock();
     crate::records::report::write_text(&mut out, &gaps, &votes, days)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn digest(settings: &Settings, args: DigestArgs) -> Result<ExitCode> {
+    let schedule = settings.staff.digest.as_ref().context(
+        "no weekly digest is set: add digest = \"monday 09:00\", time_zone and channel_id under [staff] in faqbot.toml",
+    )?;
+    let now = args.at.unwrap_or_else(jiff::Timestamp::now);
+    let period = crate::digest::period(schedule, now);
+    let records = crate::records::RecordsReader::open(&settings.data_dir)?;
+    let dir = args.knowledge.as_ref().unwrap_or(&settings.knowledge_dir);
+    let knowledge = crate::live::LiveKnowledge::load_with(
+        dir,
+        settings.staff.review_after_days.get(),
+        None,
+        MeaningStatus::Off,
+    )
+    .with_context(|| format!("loading {}", dir.display()))?;
+    let digest = crate::digest::Digest::gather(&records, period, &knowledge.status())?;
+    crate::digest::write_text(&mut std::io::stdout().lock(), &digest)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -24,6 +24,7 @@ pub(crate) async fn on_press(
             return on_upload_choice(ctx, bot, press, action, id).await;
         }
         ButtonAction::LinkGap(_)
+        | ButtonAction::LinkWording(_)
         | ButtonAction::PickSection(_)
         | ButtonAction::SaveLesson(_)
         | ButtonAction::CancelLesson(_) => {

@@ -20,8 +20,9 @@ pub struct RunningBot {
     /// Hears why start-up failed after the connection (command registration).
     failed: tokio::sync::oneshot::Receiver<DiscordError>,
     records: Arc<dyn Records>,
-    /// Touches the heartbeat file while connected (see [`crate::health`]).
-    heartbeat: tokio::task::JoinHandle<()>,
+    /// What runs beside the client until it stops: the heartbeat (see [`crate::health`]),
+    /// and the weekly digest when it is on.
+    background: Vec<tokio::task::JoinHandle<()>>,
     _watcher: crate::live::KnowledgeWatcher,
 }
 
@@ -58,7 +59,9 @@ impl RunningBot {
     /// Disconnects every shard, waits for the client to stop (at most a few seconds), and
     /// writes every queued record.
     pub async fn shutdown(mut self) -> Result<(), DiscordError> {
-        self.heartbeat.abort();
+        self.background
+            .iter()
+            .for_each(tokio::task::JoinHandle::abort);
         let result = disconnect(&self.shards, &mut self.task).await;
         flush(self.records).await;
         result
@@ -73,7 +76,7 @@ impl RunningBot {
             mut task,
             mut failed,
             records,
-            heartbeat,
+            background,
             _watcher,
         } = self;
         let result = tokio::select! {
@@ -88,7 +91,7 @@ impl RunningBot {
                 disconnect(&shards, &mut task).await
             }
         };
-        heartbeat.abort();
+        background.iter().for_each(tokio::task::JoinHandle::abort);
         flush(records).await;
         result
     }
@@ -339,14 +342,30 @@ pub async fn start(
         reloaded,
         known,
     ));
-    let heartbeat = tokio::spawn(keep_beating(Arc::clone(&shards), settings.data_dir.clone()));
+    let mut background = vec![tokio::spawn(keep_beating(
+        Arc::clone(&shards),
+        settings.data_dir.clone(),
+    ))];
+    // The config refuses a digest without a staff channel.
+    if let (Some(schedule), Some(channel)) = (&settings.staff.digest, settings.staff.channel_id) {
+        background.push(tokio::spawn(
+            super::digest::post_weekly(
+                Arc::clone(&client.http),
+                serenity::ChannelId::new(channel),
+                schedule.clone(),
+                Arc::clone(&records),
+                watched_knowledge,
+            )
+            .instrument(info_span!("digest")),
+        ));
+    }
     let task = tokio::spawn(async move { client.start().await }.instrument(info_span!("discord")));
     Ok(RunningBot {
         shards,
         task,
         failed,
         records,
-        heartbeat,
+        background,
         _watcher: watcher,
     })
 }

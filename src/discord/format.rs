@@ -68,6 +68,9 @@ pub enum ButtonAction {
     AskStaff(u64),
     /// "Link N to an answer" under the gap report: the gap's number.
     LinkGap(u64),
+    /// "Link N to an answer" under the weekly digest: the [`crate::records::report::wording_id`]
+    /// of the gap's question, which still names it after a restart.
+    LinkWording(u64),
     /// The menu of sections to link a gap to.
     PickSection(u64),
     /// "Save" under a teaching preview.
@@ -89,6 +92,7 @@ impl ButtonAction {
             ButtonAction::CancelUpload(id) => ("cancel", id),
             ButtonAction::AskStaff(id) => ("askstaff", id),
             ButtonAction::LinkGap(id) => ("link", id),
+            ButtonAction::LinkWording(id) => ("linkq", id),
             ButtonAction::PickSection(id) => ("pick", id),
             ButtonAction::SaveLesson(id) => ("teach", id),
             ButtonAction::CancelLesson(id) => ("unteach", id),
@@ -112,6 +116,7 @@ impl ButtonAction {
             "cancel" => Some(ButtonAction::CancelUpload(id)),
             "askstaff" => Some(ButtonAction::AskStaff(id)),
             "link" => Some(ButtonAction::LinkGap(id)),
+            "linkq" => Some(ButtonAction::LinkWording(id)),
             "pick" => Some(ButtonAction::PickSection(id)),
             "teach" => Some(ButtonAction::SaveLesson(id)),
             "unteach" => Some(ButtonAction::CancelLesson(id)),
@@ -244,18 +249,26 @@ pub fn ask_staff_button(answer_id: u64) -> Vec<serenity::CreateActionRow> {
 
 /// One "Link N to an answer" button per gap, numbered as the report numbers them.
 pub fn link_gap_buttons(gap_ids: &[u64]) -> Vec<serenity::CreateActionRow> {
-    if gap_ids.is_empty() {
-        return Vec::new();
-    }
-    let buttons = gap_ids
-        .iter()
+    link_buttons(gap_ids.iter().map(|id| ButtonAction::LinkGap(*id)))
+}
+
+/// "Link N to an answer" for each of the digest's gaps, named by a wording's id.
+pub fn link_wording_buttons(wording_ids: &[u64]) -> Vec<serenity::CreateActionRow> {
+    link_buttons(wording_ids.iter().map(|id| ButtonAction::LinkWording(*id)))
+}
+
+fn link_buttons(actions: impl Iterator<Item = ButtonAction>) -> Vec<serenity::CreateActionRow> {
+    let buttons: Vec<serenity::CreateButton> = actions
         .enumerate()
-        .map(|(n, id)| {
-            serenity::CreateButton::new(ButtonAction::LinkGap(*id).custom_id())
+        .map(|(n, action)| {
+            serenity::CreateButton::new(action.custom_id())
                 .label(format!("Link {} to an answer", n + 1))
                 .style(serenity::ButtonStyle::Secondary)
         })
         .collect();
+    if buttons.is_empty() {
+        return Vec::new();
+    }
     vec![serenity::CreateActionRow::Buttons(buttons)]
 }
 

@@ -11,6 +11,7 @@ mod access;
 mod ask;
 mod buttons;
 mod connection;
+mod digest;
 mod escalate;
 pub mod format;
 mod handover;

@@ -317,14 +317,17 @@ pub(crate) fn status_text(heading: &str, status: &Status) -> String {
             text.push_str(&format!("• {error}{still}\n"));
         }
     }
-    let placeholders = placeholder_lines(status);
+    let placeholders = status.placeholder_lines();
     if !placeholders.is_empty() {
         text.push_str(&format!(
             "Placeholders still to fill in ({}); members see the staff contact line instead:\n",
             status.placeholders().count()
         ));
         for (path, lines) in placeholders {
-            text.push_str(&format!("• {path}: line {}\n", lines.join(", ")));
+            text.push_str(&format!(
+                "• {path}: line {}\n",
+                crate::knowledge::listed_lines(&lines)
+            ));
         }
     }
     if !status.due_for_review.is_empty() {
@@ -337,20 +340,6 @@ pub(crate) fn status_text(heading: &str, status: &Status) -> String {
         }
     }
     text
-}
-
-/// The lines of each file that still hold a placeholder, file by file: one short line per file
-/// keeps the list readable in a message when the starter knowledge still has dozens.
-fn placeholder_lines(status: &Status) -> std::collections::BTreeMap<&str, Vec<String>> {
-    let mut files: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
-    for placeholder in status.placeholders() {
-        let lines = files.entry(placeholder.path.as_str()).or_default();
-        let line = placeholder.line.to_string();
-        if lines.last() != Some(&line) {
-            lines.push(line);
-        }
-    }
-    files
 }
 
 /// Posts knowledge-file problems to the staff channel as reloads find them: new errors when

@@ -266,6 +266,17 @@ pub(crate) async fn on_press(
             let (text, components) = suggest(bot, id).await?;
             (true, text, components)
         }
+        ButtonAction::LinkWording(wording) => {
+            let (text, components) = match gap_of_wording(bot, wording).await? {
+                Some(gap) => {
+                    let id = super::unguessable_id()?;
+                    lock(&bot.gaps).put(id, pending_gap(&gap));
+                    suggest(bot, id).await?
+                }
+                None => (ANSWERED.to_string(), Vec::new()),
+            };
+            (true, text, components)
+        }
         ButtonAction::PickSection(id) => {
             let picked = match &press.data.kind {
                 serenity::ComponentInteractionDataKind::StringSelect { values } => {
@@ -310,6 +321,21 @@ pub(crate) async fn on_press(
 
 /// What staff are told when a button outlived what it was for.
 const GONE: &str = "This is no longer waiting (it was saved, cancelled, or the bot restarted). Run /kb unanswered again.";
+
+/// What staff are told when a digest's question has left the gap report.
+const ANSWERED: &str = "That question is no longer in the gap report: it was linked to an answer already (or is past the records' retention).";
+
+/// The gap of the records that holds the wording `wording` names, if it is still unanswered.
+async fn gap_of_wording(bot: &Bot, wording: u64) -> Result<Option<Gap>, DiscordError> {
+    let records = std::sync::Arc::clone(&bot.records);
+    let gaps = tokio::task::spawn_blocking(move || {
+        records
+            .unanswered(std::time::UNIX_EPOCH)
+            .map(|asked| crate::records::report::gaps(&asked))
+    })
+    .await??;
+    Ok(crate::records::report::gap_with_wording(gaps, wording))
+}
 
 /// The closest sections for gap `id`, as a menu.
 async fn suggest(

@@ -180,6 +180,15 @@ impl Problem {
     }
 }
 
+/// Lines of a file as staff read them in a list: "3, 7, 12".
+pub fn listed_lines(lines: &[usize]) -> String {
+    lines
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A [`Problem`] at a place in a knowledge file, shown as `path:line: severity: message`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{}:{line}: {severity}: {problem}", quoted(.path), severity = self.severity())]

@@ -28,7 +28,7 @@ use tracing::{debug, info_span};
 
 use crate::hours::OpeningHours;
 
-pub use diagnostics::{Diagnostic, Problem, Severity};
+pub use diagnostics::{Diagnostic, Problem, Severity, listed_lines};
 pub(crate) use document::same_heading;
 pub use document::{Document, Format, ParsedFile, Passage, parse};
 pub use front_matter::FrontMatter;

@@ -120,6 +120,23 @@ pub fn resolve_gap(
     records.resolve(&wordings)
 }
 
+/// A number naming `question`'s wording on a button that outlives the process (the weekly
+/// digest's *Link to an answer*, pressed days later): the same in every process, and the
+/// same for wordings staff would call the same (case, spacing, closing punctuation).
+pub fn wording_id(question: &str) -> u64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(wording_key(&normalized(question)).as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
+}
+
+/// The gap that holds a wording whose [`wording_id`] is `id`, if it is still among `gaps`.
+pub fn gap_with_wording(gaps: Vec<Gap>, id: u64) -> Option<Gap> {
+    gaps.into_iter()
+        .find(|gap| gap.questions.iter().any(|q| wording_id(q) == id))
+}
+
 /// Passages worst first: the largest share of "Not helpful", then the most "Not helpful"
 /// presses (four of four is worse news than one of one), then by source for a stable order.
 pub fn worst_first(mut votes: Vec<PassageVotes>) -> Vec<PassageVotes> {
@@ -451,7 +468,7 @@ impl Group {
 /// Stored text as it may reach a terminal: control characters (escape sequences that could
 /// clear the screen, move the cursor or retitle the window) and the invisible marks that
 /// reorder text become `�`.
-fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     let unsafe_char =
         |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
     if text.chars().any(unsafe_char) {

@@ -30,7 +30,13 @@ pub(crate) struct TestBot {
 /// Starts the fake Discord and the bot on the bundled knowledge, and waits until the bot has
 /// connected and registered its commands.
 pub(crate) async fn spawn_bot(configure: impl FnOnce(&mut Settings)) -> TestBot {
-    spawn_bot_on(FakeDiscord::start().await, Clock::System, configure).await
+    spawn_bot_on(
+        FakeDiscord::start().await,
+        Clock::System,
+        Default::default(),
+        configure,
+    )
+    .await
 }
 
 /// [`spawn_bot`] answering questions about being open as if asked at `now`.
@@ -38,13 +44,45 @@ pub(crate) async fn spawn_bot_at(
     now: jiff::Timestamp,
     configure: impl FnOnce(&mut Settings),
 ) -> TestBot {
-    spawn_bot_on(FakeDiscord::start().await, Clock::Fixed(now), configure).await
+    spawn_bot_on(
+        FakeDiscord::start().await,
+        Clock::Fixed(now),
+        Default::default(),
+        configure,
+    )
+    .await
+}
+
+/// [`spawn_bot_with`] on a fake set up beforehand.
+pub(crate) async fn spawn_bot_on_fake(
+    fake: FakeDiscord,
+    records: Arc<MemoryRecords>,
+    now: jiff::Timestamp,
+    configure: impl FnOnce(&mut Settings),
+) -> TestBot {
+    spawn_bot_on(fake, Clock::Fixed(now), records, configure).await
+}
+
+/// [`spawn_bot_at`] with questions and votes recorded beforehand.
+pub(crate) async fn spawn_bot_with(
+    records: Arc<MemoryRecords>,
+    now: jiff::Timestamp,
+    configure: impl FnOnce(&mut Settings),
+) -> TestBot {
+    spawn_bot_on(
+        FakeDiscord::start().await,
+        Clock::Fixed(now),
+        records,
+        configure,
+    )
+    .await
 }
 
 /// [`spawn_bot`] on a fake set up beforehand, its "now" from `clock`.
 async fn spawn_bot_on(
     fake: FakeDiscord,
     clock: Clock,
+    records: Arc<MemoryRecords>,
     configure: impl FnOnce(&mut Settings),
 ) -> TestBot {
     // Quiet unless RUST_LOG asks, as when debugging a test.
@@ -60,7 +98,6 @@ async fn spawn_bot_on(
     settings.discord.guild_id = Some(FakeDiscord::GUILD_ID);
     settings.discord.help_channels = vec![HELP_CHANNEL];
     configure(&mut settings);
-    let records = Arc::new(MemoryRecords::default());
     let semantic = crate::support::own_semantic();
     let meaning = faqbot::meaning::MeaningStatus::On(semantic.embedder().id().to_string());
     let knowledge = Arc::new(
@@ -485,7 +522,7 @@ async fn long_questions_are_cut_not_rejected() {
 async fn command_registration_is_retried_while_discord_fails() {
     let fake = FakeDiscord::start().await;
     fake.fail_registrations(2);
-    let test = spawn_bot_on(fake, Clock::System, |_| {}).await;
+    let test = spawn_bot_on(fake, Clock::System, Default::default(), |_| {}).await;
     let attempts: Vec<u16> = test
         .fake
         .requests()
@@ -617,7 +654,7 @@ pub(crate) fn bot_message() -> Value {
 }
 
 /// `user`, with Manage Server, pressing the button `custom_id` on a message of the bot's.
-fn staff_press(custom_id: &str, user: &Value) -> Value {
+pub(crate) fn staff_press(custom_id: &str, user: &Value) -> Value {
     let mut press = button(custom_id, bot_message(), user);
     press["member"]["permissions"] = serde_json::json!(STAFF.to_string());
     press

@@ -3,6 +3,7 @@
 mod asking_privately;
 mod cli;
 mod container;
+mod digest;
 mod discord;
 mod engine;
 mod fake_discord_smoke;
