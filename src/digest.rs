@@ -38,6 +38,8 @@ pub struct Digest {
     pub due_for_review: Vec<(String, jiff::civil::Date)>,
     /// Files still holding `{{FILL IN: ...}}` placeholders, with their lines.
     pub placeholders: Vec<(String, Vec<usize>)>,
+    /// How many placeholders are left in all (a line may hold several).
+    pub placeholders_left: usize,
 }
 
 /// Where a digest's figures come from: the running bot's records, or the read-only view
@@ -150,6 +152,7 @@ impl Digest {
                 .into_iter()
                 .map(|(file, lines)| (file.to_string(), lines))
                 .collect(),
+            placeholders_left: status.placeholders().count(),
         }
     }
 
@@ -172,11 +175,6 @@ impl Digest {
             "{} asked · {} answered · {} declined · {} sent to staff",
             t.asked, t.answered, t.declined, t.sent_to_staff
         )
-    }
-
-    /// How many placeholders are left, in all files.
-    pub fn placeholders_left(&self) -> usize {
-        self.placeholders.iter().map(|(_, lines)| lines.len()).sum()
     }
 }
 
@@ -229,7 +227,7 @@ pub fn write_text(out: &mut impl Write, digest: &Digest) -> std::io::Result<()> 
         writeln!(out, "  {file} (last reviewed {date})")?;
     }
     writeln!(out)?;
-    writeln!(out, "Placeholders left: {}", digest.placeholders_left())?;
+    writeln!(out, "Placeholders left: {}", digest.placeholders_left)?;
     for (file, lines) in &digest.placeholders {
         writeln!(
             out,
@@ -238,4 +236,70 @@ pub fn write_text(out: &mut impl Write, digest: &Digest) -> std::io::Result<()> 
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::Channel;
+
+    fn status() -> Status {
+        Status {
+            files: 1,
+            passages: 1,
+            reloaded_at: SystemTime::now(),
+            diagnostics: Vec::new(),
+            serving_last_good: Vec::new(),
+            due_for_review: vec![("prices.md".into(), jiff::civil::date(2019, 1, 1))],
+            meaning: crate::meaning::MeaningStatus::Off,
+        }
+    }
+
+    #[test]
+    fn only_the_weeks_questions_and_its_worst_answers_are_listed() {
+        let schedule = DigestSchedule {
+            at: "monday 09:00".parse().unwrap(),
+            zone: crate::hours::Zone::named("Europe/London").unwrap(),
+        };
+        let now: Timestamp = "2026-12-08T12:00:00Z".parse().unwrap();
+        let period = period(&schedule, now);
+        let at = |text: &str| SystemTime::from(text.parse::<Timestamp>().unwrap());
+        let unanswered = vec![
+            Asked::unanswered("before the week", at("2026-11-30T08:59:59Z"), Channel::Dm),
+            Asked::unanswered("in the week", at("2026-11-30T09:00:00Z"), Channel::Dm),
+            Asked::unanswered("in the week", at("2026-12-07T08:59:59Z"), Channel::Dm),
+            Asked::unanswered("after the week", at("2026-12-07T09:00:00Z"), Channel::Dm),
+        ];
+        let votes = |source: &str, helpful, not_helpful| PassageVotes {
+            source: source.into(),
+            helpful,
+            not_helpful,
+        };
+        let digest = Digest::new(
+            period,
+            Tally::default(),
+            &unanswered,
+            vec![
+                votes("liked.md:1", 9, 0),
+                votes("mixed.md:1", 5, 2),
+                votes("bad.md:1", 0, 2),
+                votes("worst.md:1", 1, 4),
+            ],
+            &status(),
+        );
+        assert_eq!(digest.all_gaps, 1);
+        assert_eq!(digest.gaps[0].example, "in the week");
+        assert_eq!(digest.gaps[0].count, 2);
+        let rated: Vec<&str> = digest
+            .not_helpful
+            .iter()
+            .map(|v| v.source.as_str())
+            .collect();
+        assert_eq!(rated, ["worst.md:1", "bad.md:1", "mixed.md:1"]);
+        assert_eq!(digest.due_for_review.len(), 1);
+        assert_eq!(
+            digest.week(),
+            "Monday 30 November – Monday 7 December, 09:00 (Europe/London)"
+        );
+    }
 }

@@ -146,11 +146,12 @@ pub(crate) fn embed(digest: &Digest) -> serenity::CreateEmbed {
         .not_helpful
         .iter()
         .map(|v| {
+            // Counts first: a line cut to fit loses the end of the file name, not them.
             format!(
-                "• {}: {} not helpful, {} helpful",
-                format::escape_markdown(&v.source),
+                "• {} not helpful, {} helpful: {}",
                 v.not_helpful,
-                v.helpful
+                v.helpful,
+                format::escape_markdown(&v.source)
             )
         })
         .collect();
@@ -191,7 +192,7 @@ pub(crate) fn embed(digest: &Digest) -> serenity::CreateEmbed {
         )
         .field("Files due for review", within(due, 0, "None."), false)
         .field(
-            format!("Placeholders left: {}", digest.placeholders_left()),
+            format!("Placeholders left: {}", digest.placeholders_left),
             within(placeholders, 0, "None."),
             false,
         )
@@ -233,6 +234,92 @@ fn within(lines: Vec<String>, beyond: usize, empty: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::PassageVotes;
+    use crate::records::report::Gap;
+
+    /// A digest as large as a neglected clinic's: every list longer than a field holds, and
+    /// every entry longer than a line.
+    fn huge() -> Digest {
+        let zone = "America/Argentina/ComodRivadavia";
+        let period = crate::hours::Period {
+            start: "2026-11-30T09:00[America/Argentina/ComodRivadavia]"
+                .parse()
+                .unwrap(),
+            end: format!("2026-12-07T09:00[{zone}]").parse().unwrap(),
+        };
+        let long = "why ".repeat(600);
+        let gap = |n: usize| Gap {
+            example: format!("{n} {long} **bold** <@&1> @everyone"),
+            count: 100 - n,
+            not_helpful: 0,
+            escalated: 0,
+            wordings: Vec::new(),
+            last_asked: std::time::SystemTime::now(),
+            questions: Vec::new(),
+        };
+        Digest {
+            period,
+            tally: crate::records::Tally::default(),
+            gaps: (0..TOP).map(gap).collect(),
+            all_gaps: 4000,
+            not_helpful: (0..TOP)
+                .map(|n| PassageVotes {
+                    source: format!("{n}-{}.md:12", "a-very-long-file-name".repeat(20)),
+                    helpful: 1,
+                    not_helpful: 9,
+                })
+                .collect(),
+            due_for_review: (0..500)
+                .map(|n| (format!("file-{n}.md"), jiff::civil::date(2019, 1, 1)))
+                .collect(),
+            placeholders: (0..500)
+                .map(|n| (format!("file-{n}.md"), (1..200).collect()))
+                .collect(),
+            placeholders_left: 500 * 199,
+        }
+    }
+
+    #[test]
+    fn the_largest_digest_fits_discords_embed_limits() {
+        let embed = serde_json::to_value(embed(&huge())).unwrap();
+        let chars = |v: &serde_json::Value| v.as_str().map_or(0, |s| s.chars().count());
+        assert!(
+            chars(&embed["title"]) <= EMBED_TITLE_CHARS,
+            "{}",
+            embed["title"]
+        );
+        assert!(chars(&embed["footer"]["text"]) <= 2048);
+        let fields = embed["fields"].as_array().unwrap();
+        assert_eq!(fields.len(), 4);
+        let mut total =
+            chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]);
+        for (n, field) in fields.iter().enumerate() {
+            assert!(chars(&field["name"]) <= 256);
+            let value = field["value"].as_str().unwrap();
+            assert!(value.chars().count() <= EMBED_FIELD_CHARS, "{value}");
+            // The five rated answers fit; the other lists say how many did not.
+            let last = value.lines().last().unwrap();
+            assert_eq!(last.contains("more"), n != 1, "{value}");
+            total += chars(&field["name"]) + value.chars().count();
+        }
+        assert!(total <= format::EMBED_TOTAL_CHARS, "{total}");
+        // Each question is cut, so all five show; none can ping or render.
+        let gaps = fields[0]["value"].as_str().unwrap();
+        assert_eq!(
+            gaps.lines().filter(|l| l.contains(". ")).count(),
+            TOP,
+            "{gaps}"
+        );
+        assert!(gaps.ends_with("… and 3995 more"), "{gaps}");
+        assert_eq!(fields[3]["name"], "Placeholders left: 99500");
+        let rated = fields[1]["value"].as_str().unwrap();
+        assert!(
+            rated
+                .lines()
+                .all(|l| l.starts_with("• 9 not helpful, 1 helpful: ")),
+            "{rated}"
+        );
+    }
 
     #[test]
     fn a_long_list_is_cut_with_how_many_more() {

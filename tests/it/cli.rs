@@ -1076,3 +1076,115 @@ fn a_broken_model_config_answers_by_words_with_the_reason() {
         .stdout(contains("During a therapeutic massage"))
         .stderr(contains("config.json: num_attention_heads is 0"));
 }
+
+/// `faqbot digest` prints the week the bot would post, counted on the clinic's clock: here
+/// the week of New York's change back to winter time (169 hours), with each question just
+/// inside or outside it where it belongs.
+#[test]
+fn digest_prints_the_week_that_ended_last_across_a_clock_change() {
+    use faqbot::records::{Asked, Channel, Records, SqliteRecords, Vote};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let at =
+        |text: &str| std::time::SystemTime::from(text.parse::<jiff::Zoned>().unwrap().timestamp());
+    {
+        let records = SqliteRecords::open_keeping(&data).unwrap();
+        for (question, when, answered) in [
+            (
+                "do you do reiki?",
+                "2026-10-26T08:59:59[America/New_York]",
+                false,
+            ),
+            (
+                "do you do reiki?",
+                "2026-10-26T09:00[America/New_York]",
+                false,
+            ),
+            (
+                "Do you do Reiki",
+                "2026-11-01T01:30-05:00[America/New_York]",
+                false,
+            ),
+            ("", "2026-11-01T01:30-04:00[America/New_York]", true),
+            ("", "2026-11-02T08:59:59[America/New_York]", true),
+            ("", "2026-11-02T09:00[America/New_York]", false),
+        ] {
+            records.asked(Asked {
+                answered,
+                ..Asked::unanswered(question, at(when), Channel::Mention)
+            });
+        }
+        // Votes are stamped now; this week's are not the digest's.
+        records
+            .vote(1, "prices.md:25", records.voter(7), Vote::NotHelpful)
+            .unwrap();
+        records.flush();
+    }
+    std::fs::write(
+        dir.path().join("faqbot.toml"),
+        "data_dir = \"data\"\n[staff]\nchannel_id = 1\ndigest = \"monday 09:00\"\ntime_zone = \"America/New_York\"\n",
+    )
+    .unwrap();
+    let knowledge = crate::support::bundled_knowledge();
+    let knowledge = knowledge.to_str().unwrap();
+    faqbot(dir.path())
+        .args([
+            "digest",
+            "--knowledge",
+            knowledge,
+            "--at",
+            "2026-11-02T10:00[America/New_York]",
+        ])
+        .assert()
+        .success()
+        .stdout(contains(
+            "Weekly digest: Monday 26 October – Monday 2 November, 09:00 (America/New_York)",
+        ))
+        .stdout(contains(
+            "Questions: 4 asked · 2 answered · 2 declined · 0 sent to staff",
+        ))
+        .stdout(contains("  1. 2× do you do reiki?\n"))
+        .stdout(contains(
+            "Answers most marked \"Not helpful\"\n  None this week.",
+        ))
+        .stdout(contains("Placeholders left: "));
+    // The week holding the vote ends at the next Monday 09:00 after it.
+    let later = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24 * 7))
+        .unwrap()
+        .to_string();
+    let printed = faqbot(dir.path())
+        .args(["digest", "--knowledge", knowledge, "--at", &later])
+        .assert()
+        .success();
+    let out = String::from_utf8_lossy(&printed.get_output().stdout).to_string();
+    assert!(
+        out.contains("  prices.md:25: 1 not helpful, 0 helpful"),
+        "{out}"
+    );
+}
+
+#[test]
+fn digest_without_a_schedule_says_what_to_set() {
+    let dir = tempfile::tempdir().unwrap();
+    faqbot(dir.path())
+        .arg("digest")
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "add digest = \"monday 09:00\", time_zone and channel_id under [staff]",
+        ));
+    std::fs::write(
+        dir.path().join("faqbot.toml"),
+        "[staff]\nchannel_id = 1\ndigest = \"mondays at 9\"\ntime_zone = \"America/New_York\"\n",
+    )
+    .unwrap();
+    faqbot(dir.path())
+        .arg("digest")
+        .assert()
+        .code(2)
+        .stderr(contains("faqbot.toml:3:"))
+        .stderr(contains(
+            "write a weekday and a 24-hour time, such as \"monday 09:00\"",
+        ));
+}

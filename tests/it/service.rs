@@ -481,3 +481,79 @@ async fn health_follows_the_gateway_connection() {
         .code(1)
         .stdout(predicates::str::contains("not connected to Discord"));
 }
+
+/// The weekly digest is posted once per week even when the bot restarts within it: the
+/// second process reads in the records that the week was posted, and posts nothing. The
+/// clinic is in India (UTC+05:30), and the digest was due an hour ago by its clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_weekly_digest_is_posted_once_across_a_restart() {
+    use crate::discord::STAFF_CHANNEL;
+    let zone = "Asia/Kolkata";
+    let due = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(1))
+        .expect("an hour ago")
+        .in_tz(zone)
+        .expect("the zone");
+    let moment = format!(
+        "{} {:02}:{:02}",
+        faqbot::hours::weekday_name(due.weekday()),
+        due.hour(),
+        due.minute()
+    );
+    let data = tempfile::tempdir().expect("data");
+    let config = format!(
+        "{}{}\n[staff]\nchannel_id = {STAFF_CHANNEL}\ndigest = {moment:?}\ntime_zone = {zone:?}\n\n[discord]\nguild_id = {}\n",
+        path_key("knowledge_dir", &bundled_knowledge()),
+        path_key("data_dir", data.path()),
+        FakeDiscord::GUILD_ID
+    );
+    let posts_in = |fake: &FakeDiscord| {
+        fake.requests()
+            .into_iter()
+            .filter(|r| {
+                r.is(
+                    "POST",
+                    &format!("/api/v10/channels/{STAFF_CHANNEL}/messages"),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+
+    let fake = FakeDiscord::start().await;
+    let mut first = start(&fake, &config, None);
+    connected(&fake, &first).await;
+    let post = fake
+        .wait_request(|r| {
+            r.is(
+                "POST",
+                &format!("/api/v10/channels/{STAFF_CHANNEL}/messages"),
+            )
+        })
+        .await;
+    let title = post.body["embeds"][0]["title"].as_str().unwrap_or_default();
+    assert!(title.starts_with("Weekly digest: "), "{post}");
+    assert!(
+        title.ends_with(&format!(
+            "{} ({zone})",
+            faqbot::hours::clock_time(due.time())
+        )),
+        "{title}"
+    );
+    first.wait_count("weekly digest posted in the staff channel", 1);
+    first.terminate();
+    assert!(first.wait_exit().success(), "{}", first.log());
+    assert_eq!(posts_in(&fake).len(), 1);
+
+    let fake = FakeDiscord::start().await;
+    let second = start(&fake, &config, None);
+    connected(&fake, &second).await;
+    second.wait_count("weekly digest already posted for this week", 1);
+    // The bot is up and answering, and the week's digest is not posted again.
+    ask(&fake, "can massage help me sleep?").await;
+    assert!(
+        posts_in(&fake).is_empty(),
+        "posted twice: {:?}",
+        posts_in(&fake)
+    );
+    assert_eq!(second.count("weekly digest posted"), 0, "{}", second.log());
+}
