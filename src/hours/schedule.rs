@@ -128,25 +128,51 @@ impl PartialEq for Zone {
     }
 }
 
-impl<'de> Deserialize<'de> for Zone {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Zone, D::Error> {
-        deserializer.deserialize_str(ZoneVisitor)
+impl std::str::FromStr for Zone {
+    type Err = HoursError;
+
+    fn from_str(name: &str) -> Result<Zone, HoursError> {
+        Zone::named(name)
     }
 }
 
-/// Reads a zone's name; refusing it inside the visitor lets the YAML reader name the key
-/// (`hours.time_zone:`), as it does for the days.
-struct ZoneVisitor;
+impl<'de> Deserialize<'de> for Zone {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Zone, D::Error> {
+        deserializer.deserialize_str(Written::new("a time zone name such as Europe/London"))
+    }
+}
 
-impl Visitor<'_> for ZoneVisitor {
-    type Value = Zone;
+/// Reads a value written as text through its `FromStr`. Refusing it inside the visitor lets
+/// the reader name the key and its line (`hours.time_zone:` in a front matter, `digest =` in
+/// the config), as it does for the days.
+pub(super) struct Written<T> {
+    expecting: &'static str,
+    value: std::marker::PhantomData<T>,
+}
+
+impl<T> Written<T> {
+    /// A reader of `T`, which the error describes as `expecting`.
+    pub(super) fn new(expecting: &'static str) -> Written<T> {
+        Written {
+            expecting,
+            value: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T> Visitor<'_> for Written<T>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a time zone name such as Europe/London")
+        f.write_str(self.expecting)
     }
 
-    fn visit_str<E: de::Error>(self, name: &str) -> Result<Zone, E> {
-        Zone::named(name).map_err(E::custom)
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<T, E> {
+        text.parse().map_err(E::custom)
     }
 }
 

@@ -9,7 +9,7 @@ use std::fmt;
 use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, Zoned};
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::Deserializer;
 use serde::{Deserialize, Serialize, Serializer};
 use thiserror::Error;
 
@@ -118,22 +118,9 @@ impl fmt::Display for Weekly {
 
 impl<'de> Deserialize<'de> for Weekly {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Weekly, D::Error> {
-        deserializer.deserialize_str(WeeklyVisitor)
-    }
-}
-
-/// Refusing inside the visitor lets the config reader point at the key's line.
-struct WeeklyVisitor;
-
-impl Visitor<'_> for WeeklyVisitor {
-    type Value = Weekly;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a weekday and a time, such as \"monday 09:00\"")
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Weekly, E> {
-        text.parse().map_err(E::custom)
+        deserializer.deserialize_str(super::schedule::Written::new(
+            "a weekday and a time, such as \"monday 09:00\"",
+        ))
     }
 }
 

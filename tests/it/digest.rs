@@ -11,8 +11,10 @@ use faqbot::hours::Zone;
 use faqbot::records::{Asked, Channel, MemoryRecords, Records};
 use serde_json::Value;
 
-use crate::discord::{STAFF_CHANNEL, no_pings, spawn_bot_with, staff_press, str_of};
-use crate::support::fake_discord::{Request, human};
+use crate::discord::{
+    STAFF_CHANNEL, no_pings, posts_to_staff, spawn_bot_with, staff_posts, staff_press, str_of,
+};
+use crate::support::fake_discord::human;
 
 /// A clinic in New York whose digest comes on Mondays at 09:00.
 fn new_york_digest(settings: &mut Settings, knowledge: &std::path::Path) {
@@ -52,18 +54,6 @@ fn knowledge() -> tempfile::TempDir {
             b"---\nlast_reviewed: 2019-01-01\n---\n## How much is a massage?\n\nAn hour costs sixty pounds.\n",
         ),
     ])
-}
-
-fn digest_posts(requests: &[Request]) -> Vec<&Request> {
-    requests
-        .iter()
-        .filter(|r| {
-            r.is(
-                "POST",
-                &format!("/api/v10/channels/{STAFF_CHANNEL}/messages"),
-            )
-        })
-        .collect()
 }
 
 /// Characters Discord counts against an embed's 6,000.
@@ -164,15 +154,7 @@ async fn the_digest_of_a_week_with_a_clock_change_counts_its_own_questions() {
         move |s| new_york_digest(s, &dir),
     )
     .await;
-    let post = test
-        .fake
-        .wait_request(|r| {
-            r.is(
-                "POST",
-                &format!("/api/v10/channels/{STAFF_CHANNEL}/messages"),
-            )
-        })
-        .await;
+    let post = test.fake.wait_request(posts_to_staff).await;
     no_pings(&post.body);
     let embed = &post.body["embeds"][0];
     assert_eq!(
@@ -214,7 +196,7 @@ async fn the_digest_of_a_week_with_a_clock_change_counts_its_own_questions() {
     // The week is marked posted: the records refuse it again.
     let end = when("2026-11-02T09:00[America/New_York]");
     assert_eq!(records.claim_digest(end).expect("records"), None);
-    assert_eq!(digest_posts(&test.fake.requests()).len(), 1);
+    assert_eq!(staff_posts(&test.fake).len(), 1);
 
     // Staff press "Link 2" and get the closest sections for the arthritis question.
     let link = str_of(&buttons[1]["custom_id"]).to_string();
@@ -259,15 +241,7 @@ async fn the_digest_buttons_still_work_after_a_restart() {
     let now = at("2026-11-02T10:00[America/New_York]");
     let dir = knowledge.path().to_path_buf();
     let first = spawn_bot_with(Arc::clone(&records), now, move |s| new_york_digest(s, &dir)).await;
-    let post = first
-        .fake
-        .wait_request(|r| {
-            r.is(
-                "POST",
-                &format!("/api/v10/channels/{STAFF_CHANNEL}/messages"),
-            )
-        })
-        .await;
+    let post = first.fake.wait_request(posts_to_staff).await;
     first.stop().await;
     let ids: Vec<String> = post.body["components"][0]["components"]
         .as_array()
@@ -295,7 +269,7 @@ async fn the_digest_buttons_still_work_after_a_restart() {
             .starts_with("That question is no longer in the gap report"),
         "{answered}"
     );
-    assert!(digest_posts(&second.fake.requests()).is_empty());
+    assert!(staff_posts(&second.fake).is_empty());
     second.stop().await;
 }
 
@@ -315,15 +289,7 @@ async fn a_digest_discord_refused_is_given_back() {
         move |s| new_york_digest(s, &dir),
     )
     .await;
-    let refused = test
-        .fake
-        .wait_request(|r| {
-            r.is(
-                "POST",
-                &format!("/api/v10/channels/{STAFF_CHANNEL}/messages"),
-            )
-        })
-        .await;
+    let refused = test.fake.wait_request(posts_to_staff).await;
     assert_eq!(refused.status, 403);
     let end = when("2026-11-02T09:00[America/New_York]");
     // Giving back follows the refusal; wait for it rather than for a fixed time.

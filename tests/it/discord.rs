@@ -1449,15 +1449,15 @@ async fn ask_and_send_to_staff(test: &TestBot, question: &str, member: &Value) -
 }
 
 pub(crate) fn staff_posts(fake: &FakeDiscord) -> Vec<Request> {
-    fake.requests()
-        .into_iter()
-        .filter(|r| {
-            r.is(
-                "POST",
-                &format!("/api/v10/channels/{STAFF_CHANNEL}/messages"),
-            )
-        })
-        .collect()
+    fake.requests().into_iter().filter(posts_to_staff).collect()
+}
+
+/// Whether `request` posts a message in the staff channel.
+pub(crate) fn posts_to_staff(request: &Request) -> bool {
+    request.is(
+        "POST",
+        &format!("/api/v10/channels/{STAFF_CHANNEL}/messages"),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

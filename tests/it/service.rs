@@ -507,29 +507,12 @@ async fn the_weekly_digest_is_posted_once_across_a_restart() {
         path_key("data_dir", data.path()),
         FakeDiscord::GUILD_ID
     );
-    let posts_in = |fake: &FakeDiscord| {
-        fake.requests()
-            .into_iter()
-            .filter(|r| {
-                r.is(
-                    "POST",
-                    &format!("/api/v10/channels/{STAFF_CHANNEL}/messages"),
-                )
-            })
-            .collect::<Vec<_>>()
-    };
+    let posts_in = crate::discord::staff_posts;
 
     let fake = FakeDiscord::start().await;
     let mut first = start(&fake, &config, None);
     connected(&fake, &first).await;
-    let post = fake
-        .wait_request(|r| {
-            r.is(
-                "POST",
-                &format!("/api/v10/channels/{STAFF_CHANNEL}/messages"),
-            )
-        })
-        .await;
+    let post = fake.wait_request(crate::discord::posts_to_staff).await;
     let title = post.body["embeds"][0]["title"].as_str().unwrap_or_default();
     assert!(title.starts_with("Weekly digest: "), "{post}");
     assert!(
