@@ -159,10 +159,14 @@ impl Container {
 async fn the_container_image_answers_through_the_fake_discord() {
     let fake = FakeDiscord::start().await;
     let config = tempfile::NamedTempFile::new().expect("config");
+    // The container's clock runs in UTC; the digest goes by the clinic's zone.
+    let zone = "Australia/Sydney";
+    let (moment, _) = crate::support::digest_due_an_hour_ago(zone);
     std::fs::write(
         config.path(),
         format!(
-            "[discord]\nguild_id = {}\n\n[answers]\ndisclaimer = \"Not advice: see your doctor.\"\n",
+            "[staff]\nchannel_id = {}\ndigest = {moment:?}\ntime_zone = {zone:?}\n\n[discord]\nguild_id = {}\n\n[answers]\ndisclaimer = \"Not advice: see your doctor.\"\n",
+            crate::discord::STAFF_CHANNEL,
             FakeDiscord::GUILD_ID
         ),
     )
@@ -207,6 +211,12 @@ async fn the_container_image_answers_through_the_fake_discord() {
         description.contains("Not advice: see your doctor."),
         "{callback}"
     );
+
+    let digest = fake.wait_request(crate::discord::posts_to_staff).await;
+    let title = digest.body["embeds"][0]["title"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(title.ends_with(&format!("({zone})")), "{digest}");
 
     container.wait_for("a healthy `faqbot health`", |c| c.healthy());
 

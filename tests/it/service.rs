@@ -489,17 +489,7 @@ async fn health_follows_the_gateway_connection() {
 async fn the_weekly_digest_is_posted_once_across_a_restart() {
     use crate::discord::STAFF_CHANNEL;
     let zone = "Asia/Kolkata";
-    let due = jiff::Timestamp::now()
-        .checked_sub(jiff::SignedDuration::from_hours(1))
-        .expect("an hour ago")
-        .in_tz(zone)
-        .expect("the zone");
-    let moment = format!(
-        "{} {:02}:{:02}",
-        faqbot::hours::weekday_name(due.weekday()),
-        due.hour(),
-        due.minute()
-    );
+    let (moment, due) = crate::support::digest_due_an_hour_ago(zone);
     let data = tempfile::tempdir().expect("data");
     let config = format!(
         "{}{}\n[staff]\nchannel_id = {STAFF_CHANNEL}\ndigest = {moment:?}\ntime_zone = {zone:?}\n\n[discord]\nguild_id = {}\n",

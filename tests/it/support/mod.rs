@@ -95,3 +95,20 @@ pub fn bundled_with_meaning() -> &'static Engine {
         .expect("build index")
     })
 }
+
+/// A `staff.digest` moment an hour ago on the clock of `zone` (`"sunday 14:05"`), and that
+/// moment: a bot started now posts that week's digest at once.
+pub fn digest_due_an_hour_ago(zone: &str) -> (String, jiff::Zoned) {
+    let due = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(1))
+        .expect("an hour ago")
+        .in_tz(zone)
+        .expect("the zone");
+    let moment = format!(
+        "{} {:02}:{:02}",
+        faqbot::hours::weekday_name(due.weekday()),
+        due.hour(),
+        due.minute()
+    );
+    (moment, due)
+}
