@@ -4,7 +4,7 @@
 //! Unknown keys are errors: a misspelt key silently ignored would leave staff wondering why
 //! their setting has no effect.
 
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroU64};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -324,8 +324,9 @@ struct FileSemantic {
 #[serde(deny_unknown_fields)]
 struct FileDiscord {
     token: Option<String>,
-    guild_id: Option<u64>,
-    help_channels: Option<Vec<u64>>,
+    // Discord ids are never 0, and serenity panics on one: refuse it here, on its line.
+    guild_id: Option<NonZeroU64>,
+    help_channels: Option<Vec<NonZeroU64>>,
     #[serde(default, deserialize_with = "proxy_url")]
     api_proxy: Option<String>,
     cooldown_questions: Option<NonZeroU32>,
@@ -337,8 +338,8 @@ struct FileDiscord {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileStaff {
-    role_id: Option<u64>,
-    channel_id: Option<u64>,
+    role_id: Option<NonZeroU64>,
+    channel_id: Option<NonZeroU64>,
     review_after_days: Option<NonZeroU32>,
     max_upload_kib: Option<NonZeroU32>,
     escalations_per_day: Option<NonZeroU32>,
@@ -444,8 +445,12 @@ impl Settings {
             self.question_retention_days = days;
         }
         let staff = &mut self.staff;
-        staff.role_id = file.staff.role_id.or(staff.role_id);
-        staff.channel_id = file.staff.channel_id.or(staff.channel_id);
+        staff.role_id = file.staff.role_id.map(NonZeroU64::get).or(staff.role_id);
+        staff.channel_id = file
+            .staff
+            .channel_id
+            .map(NonZeroU64::get)
+            .or(staff.channel_id);
         staff.review_after_days = file
             .staff
             .review_after_days
@@ -480,10 +485,11 @@ impl Settings {
         let discord = &mut self.discord;
         let d = file.discord;
         discord.token = d.token.map(Secret::new).or(discord.token.take());
-        discord.guild_id = d.guild_id.or(discord.guild_id);
-        discord.help_channels = d
-            .help_channels
-            .unwrap_or(std::mem::take(&mut discord.help_channels));
+        discord.guild_id = d.guild_id.map(NonZeroU64::get).or(discord.guild_id);
+        discord.help_channels = d.help_channels.map_or_else(
+            || std::mem::take(&mut discord.help_channels),
+            |channels| channels.into_iter().map(NonZeroU64::get).collect(),
+        );
         discord.api_proxy = d.api_proxy.or(discord.api_proxy.take());
         discord.cooldown_questions = d.cooldown_questions.unwrap_or(discord.cooldown_questions);
         discord.cooldown_seconds = d.cooldown_seconds.unwrap_or(discord.cooldown_seconds);
@@ -604,6 +610,8 @@ time_zone = "America/New_York"
                 "invalid type",
             ),
             ("[answers]\ndisclaimr = \"x\"\n", 2, "unknown field"),
+            ("[staff]\n\nchannel_id = 0\n", 3, "nonzero"),
+            ("[discord]\nhelp_channels = [5, 0]\n", 2, "nonzero"),
             (
                 "[staff]\nchannel_id = 1\ntime_zone = \"Europe/London\"\ndigest = \"mondays at nine\"\n",
                 4,
