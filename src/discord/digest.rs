@@ -77,11 +77,10 @@ async fn post_once(
     knowledge: &Arc<LiveKnowledge>,
     period: crate::hours::Period,
 ) -> Result<bool, super::DiscordError> {
-    let (records, knowledge) = (Arc::clone(records), Arc::clone(knowledge));
     let end = crate::digest::system_time(&period.end);
-    let claimed = {
-        let records = Arc::clone(&records);
-        tokio::task::spawn_blocking(move || -> Result<_, crate::records::RecordsError> {
+    let claimed = tokio::task::spawn_blocking({
+        let (records, knowledge) = (Arc::clone(records), Arc::clone(knowledge));
+        move || -> Result<_, crate::records::RecordsError> {
             let Some(claim) = records.claim_digest(end)? else {
                 return Ok(None);
             };
@@ -92,9 +91,9 @@ async fn post_once(
                     Err(err)
                 }
             }
-        })
-        .await??
-    };
+        }
+    })
+    .await??;
     let Some((claim, digest)) = claimed else {
         return Ok(false);
     };
@@ -103,6 +102,7 @@ async fn post_once(
         .components(format::link_wording_buttons(&wording_ids(&digest)))
         .allowed_mentions(format::no_pings());
     if let Err(err) = channel.send_message(http, message).await {
+        let records = Arc::clone(records);
         let give_back = tokio::task::spawn_blocking(move || records.release_digest(claim)).await?;
         if let Err(release) = give_back {
             warn!(%release, "could not give the week back; its digest will not be tried again");

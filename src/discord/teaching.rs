@@ -328,12 +328,9 @@ const ANSWERED: &str = "That question is no longer in the gap report: it was lin
 /// The gap of the records that holds the wording `wording` names, if it is still unanswered.
 async fn gap_of_wording(bot: &Bot, wording: u64) -> Result<Option<Gap>, DiscordError> {
     let records = std::sync::Arc::clone(&bot.records);
-    let gaps = tokio::task::spawn_blocking(move || {
-        records
-            .unanswered(std::time::UNIX_EPOCH)
-            .map(|asked| crate::records::report::gaps(&asked))
-    })
-    .await??;
+    let gaps =
+        tokio::task::spawn_blocking(move || crate::records::report::all_gaps(records.as_ref()))
+            .await??;
     Ok(crate::records::report::gap_with_wording(gaps, wording))
 }
 

@@ -101,13 +101,19 @@ fn group(asked: Vec<&Asked>) -> (Vec<Group>, usize) {
     (groups, index.compared)
 }
 
+/// Every gap the records still hold, whenever asked: what a question staff name (by its
+/// wording, or a digest's button) is looked up in.
+pub fn all_gaps(records: &dyn super::Records) -> Result<Vec<Gap>, super::RecordsError> {
+    Ok(gaps(&records.unanswered(SystemTime::UNIX_EPOCH)?))
+}
+
 /// Marks the gap `question` belongs to resolved (every wording of it; just `question` if it
 /// is in none), after staff taught the bot its answer. Returns how many records were marked.
 pub fn resolve_gap(
     records: &dyn super::Records,
     question: &str,
 ) -> Result<usize, super::RecordsError> {
-    let all = gaps(&records.unanswered(SystemTime::UNIX_EPOCH)?);
+    let all = all_gaps(records)?;
     let wanted = wording_key(&normalized(question));
     let wordings = all
         .into_iter()

@@ -282,10 +282,10 @@ async fn a_digest_discord_refused_is_given_back() {
     let dir = knowledge.path().to_path_buf();
     let fake = crate::support::fake_discord::FakeDiscord::start().await;
     fake.fail_channel(STAFF_CHANNEL, 403, 1);
-    let test = crate::discord::spawn_bot_on_fake(
+    let test = crate::discord::spawn_bot_on(
         fake,
+        faqbot::hours::Clock::Fixed(at("2026-11-04T10:00[America/New_York]")),
         Arc::clone(&records),
-        at("2026-11-04T10:00[America/New_York]"),
         move |s| new_york_digest(s, &dir),
     )
     .await;

@@ -44,23 +44,7 @@ pub(crate) async fn spawn_bot_at(
     now: jiff::Timestamp,
     configure: impl FnOnce(&mut Settings),
 ) -> TestBot {
-    spawn_bot_on(
-        FakeDiscord::start().await,
-        Clock::Fixed(now),
-        Default::default(),
-        configure,
-    )
-    .await
-}
-
-/// [`spawn_bot_with`] on a fake set up beforehand.
-pub(crate) async fn spawn_bot_on_fake(
-    fake: FakeDiscord,
-    records: Arc<MemoryRecords>,
-    now: jiff::Timestamp,
-    configure: impl FnOnce(&mut Settings),
-) -> TestBot {
-    spawn_bot_on(fake, Clock::Fixed(now), records, configure).await
+    spawn_bot_with(Default::default(), now, configure).await
 }
 
 /// [`spawn_bot_at`] with questions and votes recorded beforehand.
@@ -78,8 +62,8 @@ pub(crate) async fn spawn_bot_with(
     .await
 }
 
-/// [`spawn_bot`] on a fake set up beforehand, its "now" from `clock`.
-async fn spawn_bot_on(
+/// [`spawn_bot`] on a fake set up beforehand, its "now" from `clock`, its records given.
+pub(crate) async fn spawn_bot_on(
     fake: FakeDiscord,
     clock: Clock,
     records: Arc<MemoryRecords>,
